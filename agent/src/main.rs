@@ -1,0 +1,6 @@
+//! The `rekam-agent` command.
+#![forbid(unsafe_code)]
+
+fn main() {
+    println!("rekam-agent");
+}

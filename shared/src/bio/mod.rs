@@ -1,0 +1,1 @@
+//! Biometrics: fingerprint and iris templates, matchers and score fusion. (to be written)

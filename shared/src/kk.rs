@@ -1,0 +1,1 @@
+//! No. KK (Nomor Kartu Keluarga): the 16-digit family card number. (to be written)

@@ -1,0 +1,1 @@
+//! Region codes (Kemendagri): the Pesisir Selatan table and other regions. (to be written)

@@ -1,0 +1,1 @@
+//! Wire types of the agent-hub sync protocol. (to be written)

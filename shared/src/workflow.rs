@@ -1,0 +1,1 @@
+//! The SOP workflow as one state machine. (to be written)
