@@ -1,0 +1,1 @@
+//! Penduduk (resident) data as captured at the registration desk. (to be written)
