@@ -1,0 +1,198 @@
+//! Login, logout and the extractors that put the logged-in operator into a handler.
+//!
+//! The session token travels in the `rekam_sesi` cookie (HttpOnly, SameSite=Strict) for the
+//! desk pages, or as `Authorization: Bearer TOKEN` for API clients. [`Sesi`] answers 401 JSON
+//! when there is no live session; [`SesiHalaman`] redirects a browser to the login page.
+
+use axum::Json;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+
+use super::{AppState, error::ApiError};
+use crate::auth::{self, AuthError, Operator, Password};
+
+/// Cookie name of the session token.
+pub const COOKIE: &str = "rekam_sesi";
+
+/// The logged-in operator of an API request.
+#[derive(Debug, Clone)]
+pub struct Sesi {
+    pub operator: Operator,
+    pub token: String,
+}
+
+/// The logged-in operator of a page request (redirects to `/login` if none).
+#[derive(Debug, Clone)]
+pub struct SesiHalaman(pub Sesi);
+
+/// Finds the session token in the cookie or the Authorization header.
+pub fn token_of(headers: &HeaderMap) -> Option<String> {
+    if let Some(v) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        && let Some(t) = v.strip_prefix("Bearer ")
+    {
+        return Some(t.trim().to_owned());
+    }
+    for v in headers.get_all(header::COOKIE) {
+        let Ok(s) = v.to_str() else { continue };
+        for part in s.split(';') {
+            if let Some((k, val)) = part.trim().split_once('=')
+                && k == COOKIE
+            {
+                return Some(val.to_owned());
+            }
+        }
+    }
+    None
+}
+
+async fn lookup(parts: &Parts, state: &AppState) -> Result<Option<Sesi>, ApiError> {
+    let Some(token) = token_of(&parts.headers) else {
+        return Ok(None);
+    };
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let t = token.clone();
+    let op = state
+        .db
+        .read(move |c| auth::session_operator(c, &t).map_err(ApiError::from))
+        .await?;
+    Ok(op.map(|operator| Sesi { operator, token }))
+}
+
+impl FromRequestParts<AppState> for Sesi {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        lookup(parts, state)
+            .await?
+            .ok_or_else(ApiError::unauthorized)
+    }
+}
+
+impl FromRequestParts<AppState> for SesiHalaman {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        match lookup(parts, state).await {
+            Ok(Some(s)) => Ok(SesiHalaman(s)),
+            Ok(None) => Err(Redirect::to("/login").into_response()),
+            Err(e) => Err(e.into_response()),
+        }
+    }
+}
+
+/// Login request (JSON API and the login form).
+#[derive(Deserialize)]
+pub struct Login {
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Login {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Login")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Answer of a successful login.
+#[derive(Debug, Serialize)]
+pub struct LoginOk {
+    pub token: String,
+    pub operator: Operator,
+    pub expires_in_minutes: u64,
+}
+
+/// Checks the credentials and opens a session (shared by the API and the login form).
+pub async fn login(state: &AppState, req: Login) -> Result<LoginOk, ApiError> {
+    if req.username.is_empty() {
+        return Err(ApiError::field("username", "nama pengguna wajib diisi"));
+    }
+    let u = req.username.clone();
+    let found = state
+        .db
+        .read(move |c| auth::credentials(c, &u).map_err(ApiError::from))
+        .await?;
+    let pw = Password(req.password);
+    // Always run one argon2 verification so that unknown usernames take as long as known ones.
+    let (op, hash) = match found {
+        Some((op, hash)) => (Some(op), hash),
+        None => (None, DUMMY_HASH.to_owned()),
+    };
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&pw, &hash))
+        .await
+        .map_err(ApiError::internal)?;
+    let op = match (op, ok) {
+        (Some(op), true) => op,
+        _ => return Err(AuthError::BadCredentials.into()),
+    };
+    let minutes = state.config.session_minutes;
+    let op2 = op.clone();
+    let token = state
+        .db
+        .write(move |tx| auth::create_session(tx, &op2, minutes).map_err(ApiError::from))
+        .await?;
+    Ok(LoginOk {
+        token: token.0,
+        operator: op,
+        expires_in_minutes: minutes,
+    })
+}
+
+/// A valid argon2id hash of a random password, verified against for unknown usernames.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$9Xo0ZtWkzX5bNwVCLJOYM8W0bqcMWiAy6NbQ6hBYXWc";
+
+/// The Set-Cookie header for a session token.
+pub fn session_cookie(token: &str, minutes: u64) -> HeaderValue {
+    HeaderValue::from_str(&format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
+        minutes * 60
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("rekam_sesi=; Path=/"))
+}
+
+/// The Set-Cookie header that clears the session cookie.
+pub fn clear_cookie() -> HeaderValue {
+    HeaderValue::from_static("rekam_sesi=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")
+}
+
+/// `POST /api/login`
+pub async fn api_login(
+    State(state): State<AppState>,
+    Json(req): Json<Login>,
+) -> Result<Response, ApiError> {
+    let ok = login(&state, req).await?;
+    let cookie = session_cookie(&ok.token, ok.expires_in_minutes);
+    Ok(([(header::SET_COOKIE, cookie)], Json(ok)).into_response())
+}
+
+/// `POST /api/logout`
+pub async fn api_logout(State(state): State<AppState>, sesi: Sesi) -> Result<Response, ApiError> {
+    logout(&state, &sesi).await?;
+    Ok((
+        [(header::SET_COOKIE, clear_cookie())],
+        Json(serde_json::json!({"ok": true})),
+    )
+        .into_response())
+}
+
+/// Ends the session.
+pub async fn logout(state: &AppState, sesi: &Sesi) -> Result<(), ApiError> {
+    let token = sesi.token.clone();
+    let user = sesi.operator.username.clone();
+    state
+        .db
+        .write(move |tx| auth::end_session(tx, &token, &user).map_err(ApiError::from))
+        .await
+}
+
+/// `GET /api/me`
+pub async fn api_me(sesi: Sesi) -> Json<Operator> {
+    Json(sesi.operator)
+}
