@@ -196,7 +196,7 @@ impl Nik {
 
     /// The birth date, with the century resolved against `acuan` (the reference date, usually
     /// today): the latest date with these day/month/two-digit-year that is no later than
-    /// `acuan`, so at most 100 years before it.
+    /// `acuan` and less than 100 years before it.
     pub fn tanggal_lahir(&self, acuan: NaiveDate) -> Result<NaiveDate, NikError> {
         resolve_century(self.hari, self.bulan, self.tahun, acuan)
             .ok_or(NikError::UnresolvableBirthDate { acuan })
@@ -212,20 +212,18 @@ impl Nik {
     }
 }
 
-/// The latest date `≤ acuan` with this day, month and two-digit year, if any.
+/// The latest date with this day, month and two-digit year in the window
+/// `(acuan - 100 years, acuan]`, if any (only a 29 February can have none).
 pub(crate) fn resolve_century(hari: u8, bulan: u8, yy: u8, acuan: NaiveDate) -> Option<NaiveDate> {
     let y = acuan.year();
-    // Largest year <= acuan.year with year % 100 == yy.
-    let mut candidate = y - (y - yy as i32).rem_euclid(100);
-    for _ in 0..2 {
-        if let Some(d) = NaiveDate::from_ymd_opt(candidate, bulan as u32, hari as u32)
-            && d <= acuan
-        {
-            return Some(d);
-        }
-        candidate -= 100;
-    }
-    None
+    let lo = acuan
+        .with_year(y - 100)
+        .or_else(|| NaiveDate::from_ymd_opt(y - 100, 2, 28))?;
+    // Largest year <= acuan.year with year % 100 == yy, then the century before.
+    let latest = y - (y - yy as i32).rem_euclid(100);
+    [latest, latest - 100].into_iter().find_map(|year| {
+        NaiveDate::from_ymd_opt(year, bulan as u32, hari as u32).filter(|d| *d <= acuan && *d > lo)
+    })
 }
 
 /// Whether day/month exists for two-digit year `yy` in the 1900s or the 2000s.
