@@ -284,11 +284,12 @@ fn penduduk() -> Penduduk {
     }
 }
 
+/// The accepted path of states, and the (state, kind) pairs accepted.
+type Run = (Vec<&'static str>, Vec<(String, &'static str)>);
+
 /// Runs one generated sequence through machine and model, checking they agree at every event.
 /// Returns the accepted path of states and the (state, kind) pairs accepted.
-fn run(
-    events: &[GenEvent],
-) -> Result<(Vec<&'static str>, Vec<(String, &'static str)>), TestCaseError> {
+fn run(events: &[GenEvent]) -> Result<Run, TestCaseError> {
     let t0 = Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0).unwrap();
     let mut p = Permohonan::new("id-1", "130105".parse().unwrap(), penduduk());
     let mut m = Model::new();
