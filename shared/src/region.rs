@@ -16,8 +16,11 @@
 //! - Kabupaten Pesisir Selatan: 15 kecamatan, 13.01.01 Pancung Soal .. 13.01.15 Silaut. Kecamatan
 //!   Lunang Silaut (13.01.10) was split into Lunang (keeping 13.01.10) and Silaut (new code
 //!   13.01.15); the official list names 13.01.10 "Lunang".
-//! - Nagari/kelurahan counts: given per kecamatan only where a source could be established,
-//!   `None` otherwise (see `docs/domain.md`).
+//! - Nagari: Pesisir Selatan has 182 nagari and no kelurahan (BPS Provinsi Sumatera Barat,
+//!   "Jumlah desa, nagari dan kelurahan menurut kabupaten/kota", 2020, as tabulated in the
+//!   Indonesian Wikipedia "Daftar nagari di Sumatera Barat"). Per-kecamatan counts are filled in
+//!   only where found (Wikipedia "Pesisir Selatan Regency", citing BPS "Kabupaten Pesisir Selatan
+//!   Dalam Angka 2024"; Pancung Soal's 10 also in its own article); `None` elsewhere.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -190,12 +193,12 @@ const fn kab(kode: u8, nama: &'static str) -> KabupatenKota {
     }
 }
 
-const fn kec(kode: u8, nama: &'static str) -> Kecamatan {
+const fn kec(kode: u8, nama: &'static str, jumlah_nagari: Option<u16>) -> Kecamatan {
     Kecamatan {
         kode: KodeKecamatan::lit(13, 1, kode),
         nama: Cow::Borrowed(nama),
-        jumlah_nagari: None,
-        jumlah_kelurahan: None,
+        jumlah_nagari,
+        jumlah_kelurahan: Some(0),
     }
 }
 
@@ -274,22 +277,25 @@ pub const KABUPATEN_PESISIR_SELATAN: u8 = 1;
 
 /// The 15 kecamatan of Kabupaten Pesisir Selatan (13.01), in code order.
 pub const KECAMATAN_PESISIR_SELATAN: &[Kecamatan] = &[
-    kec(1, "Pancung Soal"),
-    kec(2, "Ranah Pesisir"),
-    kec(3, "Lengayang"),
-    kec(4, "Batang Kapas"),
-    kec(5, "IV Jurai"),
-    kec(6, "Bayang"),
-    kec(7, "Koto XI Tarusan"),
-    kec(8, "Sutera"),
-    kec(9, "Linggo Sari Baganti"),
-    kec(10, "Lunang"),
-    kec(11, "Basa Ampek Balai Tapan"),
-    kec(12, "IV Nagari Bayang Utara"),
-    kec(13, "Airpura"),
-    kec(14, "Ranah Ampek Hulu Tapan"),
-    kec(15, "Silaut"),
+    kec(1, "Pancung Soal", Some(10)),
+    kec(2, "Ranah Pesisir", None),
+    kec(3, "Lengayang", None),
+    kec(4, "Batang Kapas", None),
+    kec(5, "IV Jurai", None),
+    kec(6, "Bayang", None),
+    kec(7, "Koto XI Tarusan", None),
+    kec(8, "Sutera", None),
+    kec(9, "Linggo Sari Baganti", Some(16)),
+    kec(10, "Lunang", Some(10)),
+    kec(11, "Basa Ampek Balai Tapan", Some(10)),
+    kec(12, "IV Nagari Bayang Utara", None),
+    kec(13, "Airpura", Some(10)),
+    kec(14, "Ranah Ampek Hulu Tapan", Some(10)),
+    kec(15, "Silaut", Some(10)),
 ];
+
+/// Number of nagari in Kabupaten Pesisir Selatan (all its villages are nagari; no kelurahan).
+pub const JUMLAH_NAGARI_PESISIR_SELATAN: u16 = 182;
 
 /// Looks up a kecamatan of Pesisir Selatan by its full code.
 pub fn kecamatan_pesisir_selatan(kode: KodeKecamatan) -> Option<&'static Kecamatan> {
@@ -457,6 +463,25 @@ mod tests {
                 .unwrap()
                 .nama,
             "Pancung Soal"
+        );
+    }
+
+    #[test]
+    fn nagari_counts_are_consistent_with_the_district_total() {
+        let known: u16 = KECAMATAN_PESISIR_SELATAN
+            .iter()
+            .filter_map(|k| k.jumlah_nagari)
+            .sum();
+        let unknown = KECAMATAN_PESISIR_SELATAN
+            .iter()
+            .filter(|k| k.jumlah_nagari.is_none())
+            .count() as u16;
+        // Every kecamatan without a known count has at least one nagari.
+        assert!(known + unknown <= JUMLAH_NAGARI_PESISIR_SELATAN);
+        assert!(
+            KECAMATAN_PESISIR_SELATAN
+                .iter()
+                .all(|k| k.jumlah_kelurahan == Some(0))
         );
     }
 
