@@ -7,12 +7,15 @@
 //!
 //! Internally bits are stored column-major (all bits of column 0, then column 1, ...) in `u64`
 //! words, so that rolling the columns, which is how open-iris compensates eye rotation, is a
-//! rotation of one bit string. [`hamming_distance_with`] reproduces open-iris's
-//! `simple_hamming_distance` exactly: shifts tried in the order `-r..=r` rolling the *probe*
-//! (first argument), distance = differing bits inside the common mask / common mask bits, strict
-//! minimum (a tie only replaces the best at shift 0), shifts with an empty common mask skipped,
-//! 1.0 when all are empty, and the optional normalisation
-//! `max(0, mean - (mean - hd) * sqrt(mask_bits / nb_bits))`.
+//! rotation of one bit string. [`hamming_distance_with`] reproduces `simple_hamming_distance` of
+//! open-iris 1.11 (`iris/nodes/matcher/utils.py`) exactly: the *probe* (first argument) is rolled
+//! by shifts tried in the order `0, -1, 1, -2, 2, ..., -r, r`; the distance of a shift is the
+//! number of differing bits inside the common mask over the number of common mask bits; shifts
+//! with an empty common mask are skipped; the best is the first strict minimum (so ties go to the
+//! smaller shift, negative first), and 1.0 with shift 0 when every shift was skipped. The
+//! optional normalisation is open-iris's linear one, applied per shift before the minimum:
+//! `max(0, mean - (mean - hd) * (gradient * mask_bits + 0.5))`. Reference vectors produced by
+//! open-iris itself are in `shared/tests/fixtures/iris/`.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -44,6 +47,12 @@ pub enum IrisError {
     /// Comparing templates of different shapes.
     #[error("iris templates have different shapes: {0} vs {1}")]
     ShapeMismatch(IrisShape, IrisShape),
+    /// The text form lacks a line.
+    #[error("line {line} ({what}) missing")]
+    MissingLine { line: usize, what: &'static str },
+    /// The text form has more than two lines.
+    #[error("more than two lines (expected code, mask)")]
+    ExtraLines,
     /// A bit array of the wrong length.
     #[error("{field}: {actual} bits, shape needs {expected}")]
     WrongBitCount {
@@ -283,6 +292,30 @@ impl IrisTemplate {
         (STANDARD.encode(c), STANDARD.encode(m))
     }
 
+    /// The text form used by `rekam-hub bio iris-hd` files and the device protocol: two lines,
+    /// the code then the mask, each open-iris base64.
+    pub fn to_text(&self) -> String {
+        let (c, m) = self.to_base64();
+        format!("{c}\n{m}\n")
+    }
+
+    /// Parses [`Self::to_text`]'s form (blank lines ignored).
+    pub fn from_text(shape: IrisShape, text: &str) -> Result<Self, IrisError> {
+        let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+        let code = lines.next().ok_or(IrisError::MissingLine {
+            line: 1,
+            what: "code",
+        })?;
+        let mask = lines.next().ok_or(IrisError::MissingLine {
+            line: 2,
+            what: "mask",
+        })?;
+        if lines.next().is_some() {
+            return Err(IrisError::ExtraLines);
+        }
+        Self::from_base64(shape, code, mask)
+    }
+
     /// Shape of the code.
     pub fn shape(&self) -> IrisShape {
         self.shape
@@ -368,8 +401,8 @@ pub struct HdOptions {
     pub normalise: bool,
     /// Peak of the non-match distribution (default 0.45).
     pub norm_mean: f64,
-    /// Typical number of common valid bits (default 12,288).
-    pub norm_nb_bits: f64,
+    /// Gradient of the linear normalisation term (default 0.00005).
+    pub norm_gradient: f64,
 }
 
 impl Default for HdOptions {
@@ -378,7 +411,7 @@ impl Default for HdOptions {
             rotations: 15,
             normalise: false,
             norm_mean: 0.45,
-            norm_nb_bits: 12288.0,
+            norm_gradient: 0.00005,
         }
     }
 }
@@ -482,17 +515,25 @@ fn best_of(counts: &[(u32, u32)], r: i64, opts: &HdOptions) -> HdResult {
         distance: 1.0,
         shift: 0,
     };
-    for (i, &(iris, mask)) in counts.iter().enumerate() {
-        let shift = i as i64 - r;
+    // open-iris order: 0, -1, 1, -2, 2, ... with a strict minimum.
+    for k in 0..=2 * r {
+        let shift = if k == 0 {
+            0
+        } else if k % 2 == 1 {
+            -(k + 1) / 2
+        } else {
+            k / 2
+        };
+        let (iris, mask) = counts[(shift + r) as usize];
         if mask == 0 {
             continue;
         }
         let mut d = iris as f64 / mask as f64;
         if opts.normalise {
-            d = (opts.norm_mean - (opts.norm_mean - d) * (mask as f64 / opts.norm_nb_bits).sqrt())
+            d = (opts.norm_mean - (opts.norm_mean - d) * (opts.norm_gradient * mask as f64 + 0.5))
                 .max(0.0);
         }
-        if d < best.distance || (d == best.distance && shift == 0) {
+        if d < best.distance {
             best = HdResult { distance: d, shift };
         }
     }

@@ -6,9 +6,10 @@
 //! so a 2,048-bit code carries about 249 independent binary degrees of freedom; impostor
 //! distances are binomial-like around 0.5 before and about 0.45 after the rotation search;
 //! genuine distances of the same eye spread around 0.1. Here correlation comes from independent
-//! bits each covering a block of neighbouring cells (default 4 columns x 2 rows, about 8 bits,
-//! giving ~256 degrees of freedom per 2,048 bits), and capture noise is an independent flip of
-//! each bit with a per-capture probability (mean ~0.11). Measured figures are in
+//! bits each covering a block of neighbouring cells (default 8 columns x 2 rows; as captures are
+//! rotated against each other, blocks overlap two others, giving ~250 degrees of freedom per 2,048
+//! bits), and capture noise is an independent flip of
+//! each bit with a per-capture probability (mean 0.06, so two captures differ in ~0.11). Measured figures are in
 //! docs/biometrics.md and checked by tests.
 //!
 //! Only a small built-in PRNG (SplitMix64) is used: the same seeds give the same codes on every
@@ -66,10 +67,10 @@ pub struct SynthParams {
 impl Default for SynthParams {
     fn default() -> Self {
         SynthParams {
-            block_cols: 4,
+            block_cols: 8,
             block_rows: 2,
-            noise_mean: 0.11,
-            noise_sd: 0.04,
+            noise_mean: 0.06,
+            noise_sd: 0.025,
             max_rotation: 6,
             max_eyelid: 0.35,
         }
