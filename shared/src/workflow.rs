@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 mod permohonan;
+pub mod statistik;
 
 pub use permohonan::{DurasiLangkah, Permohonan, PermohonanData};
 
