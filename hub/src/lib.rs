@@ -1,4 +1,16 @@
 //! rekam-hub library part: the district hub. The binary in `main.rs` is a thin CLI over it.
+//!
+//! - [`pki`]: the district CA and office certificates.
+//! - [`storage`]: the storage trait and its SQLite backend.
+//! - [`sync`]: the hub side of the sync protocol and the decision write.
+//! - [`server`] + [`tls`]: the HTTPS API behind mutual TLS.
+//! - [`cli`]: `rekam-hub serve | pki | decide`.
 #![forbid(unsafe_code)]
 
 pub mod bio_cli;
+pub mod cli;
+pub mod pki;
+pub mod server;
+pub mod storage;
+pub mod sync;
+pub mod tls;

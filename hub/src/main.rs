@@ -13,13 +13,32 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the hub (sync endpoint behind mutual TLS).
+    Serve(rekam_hub::cli::ServeArgs),
+    /// The district certificate authority: init, issue-agent, issue-hub, revoke.
+    #[command(subcommand)]
+    Pki(rekam_hub::cli::PkiCommand),
+    /// Write the deduplication decision of an application (sent back to its office).
+    Decide(rekam_hub::cli::DecideArgs),
+    /// Print every stored document and its blobs as JSON lines.
+    Inspect(rekam_hub::cli::InspectArgs),
     /// Check the fingerprint and iris matchers on your own data.
     Bio(rekam_hub::bio_cli::BioArgs),
 }
 
 fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let cli = Cli::parse();
     match cli.command {
+        Command::Serve(args) => rekam_hub::cli::serve(args),
+        Command::Pki(cmd) => rekam_hub::cli::pki(cmd),
+        Command::Decide(args) => rekam_hub::cli::decide(args),
+        Command::Inspect(args) => rekam_hub::cli::inspect(args),
         Command::Bio(args) => rekam_hub::bio_cli::run(args),
     }
 }

@@ -1,0 +1,258 @@
+//! `rekam-hub` subcommands other than `bio`: `serve`, `pki ...`, `decide`, `inspect`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Subcommand, ValueEnum};
+use rekam_shared::document::{HasilDedup, Keputusan, PermohonanDoc};
+
+use crate::pki::{self, Pki};
+use crate::storage::Storage;
+use crate::storage::sqlite::SqliteStorage;
+
+/// Name of the hub's database file inside its data folder.
+pub const DB_FILE: &str = "rekam-hub.db";
+
+/// `rekam-hub serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Data folder (holds `rekam-hub.db`).
+    #[arg(long, env = "REKAM_HUB_DATA")]
+    pub data: PathBuf,
+    /// Address of the mutual-TLS sync listener (port 0 picks a free port; the chosen address
+    /// is printed as `listening on ADDR`).
+    #[arg(long, env = "REKAM_HUB_LISTEN", default_value = "127.0.0.1:8443")]
+    pub listen: SocketAddr,
+    /// PKI folder (`ca.crt`, `hub.crt`, `hub.key`, `revoked.txt`).
+    #[arg(long, env = "REKAM_HUB_PKI")]
+    pub pki: PathBuf,
+}
+
+/// `rekam-hub pki ...`.
+#[derive(Debug, Subcommand)]
+pub enum PkiCommand {
+    /// Create the district CA and the hub's server certificate.
+    Init {
+        /// PKI folder to create.
+        #[arg(long)]
+        dir: PathBuf,
+        /// District name in the CA's subject.
+        #[arg(long, default_value = "Kabupaten Pesisir Selatan")]
+        district: String,
+        /// Extra DNS names / IP addresses for the hub certificate (besides 127.0.0.1, localhost).
+        #[arg(long = "name")]
+        names: Vec<String>,
+    },
+    /// Issue an office (agent) client certificate naming its kecamatan.
+    IssueAgent {
+        /// PKI folder.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Six-digit kecamatan code, e.g. 130101.
+        #[arg(long)]
+        kecamatan: String,
+        /// Output folder (office.crt, office.key, ca.crt).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// (Re-)issue the hub's server certificate.
+    IssueHub {
+        /// PKI folder.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Output folder (hub.crt, hub.key).
+        #[arg(long)]
+        out: PathBuf,
+        /// DNS names / IP addresses.
+        #[arg(long = "name", default_values = ["127.0.0.1", "localhost"])]
+        names: Vec<String>,
+    },
+    /// Revoke a certificate by serial (adds it to revoked.txt; effective at the next handshake).
+    Revoke {
+        /// PKI folder.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Serial number, hex.
+        #[arg(long)]
+        serial: String,
+    },
+}
+
+/// Decision outcome on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Hasil {
+    /// Unique.
+    Unik,
+    /// Duplicate.
+    Duplikat,
+    /// Needs a human adjudicator.
+    PerluAdjudikasi,
+}
+
+/// `rekam-hub decide`.
+#[derive(Debug, Args)]
+pub struct DecideArgs {
+    /// Data folder of the hub.
+    #[arg(long, env = "REKAM_HUB_DATA")]
+    pub data: PathBuf,
+    /// Application (permohonan) id.
+    #[arg(long)]
+    pub permohonan: String,
+    /// Outcome.
+    #[arg(long, value_enum)]
+    pub hasil: Hasil,
+    /// Who decides.
+    #[arg(long, default_value = "admin")]
+    pub oleh: String,
+    /// Note.
+    #[arg(long, default_value = "")]
+    pub catatan: String,
+    /// Ids of applications this one duplicates.
+    #[arg(long = "duplikat-dari")]
+    pub duplikat_dari: Vec<String>,
+}
+
+/// `rekam-hub inspect`: prints every document (id, kecamatan, heads, blob references,
+/// decision) and every blob as JSON lines, for operators and the end-to-end tests.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Data folder of the hub.
+    #[arg(long, env = "REKAM_HUB_DATA")]
+    pub data: PathBuf,
+}
+
+fn open_storage(data: &std::path::Path) -> anyhow::Result<SqliteStorage> {
+    std::fs::create_dir_all(data)?;
+    Ok(SqliteStorage::open(&data.join(DB_FILE))?)
+}
+
+/// Runs `rekam-hub serve` until Ctrl-C / SIGTERM.
+pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async move {
+        let storage: Arc<dyn Storage> = Arc::new(open_storage(&args.data)?);
+        let started = std::time::Instant::now();
+        let docs = storage.doc_count()?;
+        let tls = crate::tls::server_config(&args.pki)?;
+        let listener = tokio::net::TcpListener::bind(args.listen).await?;
+        let addr = listener.local_addr()?;
+        tracing::info!(%addr, docs, ready_ms = started.elapsed().as_millis() as u64, "rekam-hub ready");
+        println!("listening on {addr}");
+        use std::io::Write as _;
+        std::io::stdout().flush()?;
+        let router = crate::server::router(storage.clone());
+        crate::tls::serve(
+            listener,
+            tls,
+            args.pki.join(pki::REVOKED),
+            storage,
+            router,
+            shutdown_signal(),
+        )
+        .await;
+        tracing::info!("rekam-hub stopped");
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Runs `rekam-hub pki ...`.
+pub fn pki(cmd: PkiCommand) -> anyhow::Result<()> {
+    match cmd {
+        PkiCommand::Init {
+            dir,
+            district,
+            names,
+        } => {
+            Pki::init(&dir, &district, &names)?;
+            println!("CA and hub certificate created in {}", dir.display());
+        }
+        PkiCommand::IssueAgent {
+            dir,
+            kecamatan,
+            out,
+        } => {
+            let serial = Pki::open(&dir)?.issue_agent(&kecamatan, &out)?;
+            println!(
+                "office certificate for kecamatan {kecamatan} in {} (serial {serial})",
+                out.display()
+            );
+        }
+        PkiCommand::IssueHub { dir, out, names } => {
+            let serial = Pki::open(&dir)?.issue_hub(&out, &names)?;
+            println!("hub certificate in {} (serial {serial})", out.display());
+        }
+        PkiCommand::Revoke { dir, serial } => {
+            Pki::open(&dir)?.revoke(&serial)?;
+            println!("serial {serial} revoked");
+        }
+    }
+    Ok(())
+}
+
+/// Runs `rekam-hub decide`.
+pub fn decide(args: DecideArgs) -> anyhow::Result<()> {
+    let storage = open_storage(&args.data)?;
+    let k = Keputusan {
+        hasil: match args.hasil {
+            Hasil::Unik => HasilDedup::Unik,
+            Hasil::Duplikat => HasilDedup::Duplikat,
+            Hasil::PerluAdjudikasi => HasilDedup::PerluAdjudikasi,
+        },
+        oleh: args.oleh,
+        waktu: chrono::Utc::now(),
+        catatan: args.catatan,
+        duplikat_dari: args.duplikat_dari,
+    };
+    crate::sync::decide(&storage, &args.permohonan, &k)?;
+    println!("decision written to {}", args.permohonan);
+    Ok(())
+}
+
+/// Runs `rekam-hub inspect`.
+pub fn inspect(args: InspectArgs) -> anyhow::Result<()> {
+    let storage = open_storage(&args.data)?;
+    for id in storage.doc_ids(None)? {
+        let Some(stored) = storage.load_doc(&id)? else {
+            continue;
+        };
+        let mut doc = PermohonanDoc::load(&stored.bytes)?;
+        let heads: Vec<String> = doc.heads().iter().map(|h| h.to_string()).collect();
+        let bio = doc.biometrik()?;
+        let blobs: Vec<serde_json::Value> = bio
+            .blobs()
+            .map(|b| {
+                let st = storage.blob_status(&b.sha256).ok();
+                serde_json::json!({
+                    "sha256": b.sha256,
+                    "size": b.size,
+                    "complete": st.as_ref().is_some_and(|s| s.complete),
+                })
+            })
+            .collect();
+        let line = serde_json::json!({
+            "id": id,
+            "kecamatan": stored.kecamatan,
+            "heads": heads,
+            "peristiwa": doc.view()?.peristiwa.len(),
+            "keputusan": doc.keputusan()?.map(|k| serde_json::to_value(k).unwrap_or_default()),
+            "blobs": blobs,
+        });
+        println!("{line}");
+    }
+    Ok(())
+}

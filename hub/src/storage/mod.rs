@@ -1,0 +1,148 @@
+//! The hub's storage, behind one trait (in the style of atuin's server database crate).
+//!
+//! Everything the hub keeps goes through [`Storage`]: application documents, blobs, per-peer
+//! sync states, offices and the audit log. [`sqlite::SqliteStorage`] is the embedded default;
+//! a PostgreSQL backend implements the same trait without touching the rest of the hub.
+//!
+//! Work that must be atomic (load a document, apply a peer's changes, check them, store the
+//! document and the sync state) runs inside [`Storage::transaction`], which hands the closure a
+//! [`Tx`]. The trait is synchronous: async callers run it on a blocking thread.
+
+pub mod sqlite;
+
+/// Why a storage operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The backend failed.
+    #[error("storage backend: {0}")]
+    Backend(String),
+    /// Stored data is corrupt.
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+    /// A blob chunk did not start where the stored part ends.
+    #[error("blob chunk at offset {offset} but {received} bytes are stored")]
+    BlobOffset {
+        /// Offset of the chunk sent.
+        offset: u64,
+        /// Bytes already stored.
+        received: u64,
+    },
+    /// The blob's bytes do not hash to its name.
+    #[error("blob content does not match its SHA-256")]
+    BlobHash,
+    /// The blob is larger than declared or allowed.
+    #[error("blob larger than {0} bytes")]
+    BlobTooLarge(u64),
+}
+
+/// A stored application document.
+#[derive(Debug, Clone)]
+pub struct StoredDoc {
+    /// Kecamatan that owns it.
+    pub kecamatan: String,
+    /// Saved automerge bytes.
+    pub bytes: Vec<u8>,
+    /// Position in the hub's change feed (0 if the hub never changed it).
+    pub hub_seq: u64,
+}
+
+/// One audit log entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// When (RFC 3339).
+    pub at: String,
+    /// Who (e.g. `kecamatan 130101`, `hub`, a user name).
+    pub actor: String,
+    /// What, e.g. `sync.refused`.
+    pub action: String,
+    /// The document concerned, if any.
+    pub permohonan_id: Option<String>,
+    /// Details (never biometric data).
+    pub detail: String,
+}
+
+/// A kecamatan office as the hub knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Office {
+    /// Kecamatan code.
+    pub kecamatan: String,
+    /// Last successful sync (RFC 3339).
+    pub last_seen: String,
+    /// Serial of the certificate last used.
+    pub cert_serial: String,
+    /// Number of sync requests served.
+    pub requests: u64,
+}
+
+/// Upload state of a blob.
+pub use rekam_shared::wire::BlobStatus;
+
+/// Operations available inside a transaction.
+pub trait Tx {
+    /// Loads a document.
+    fn load_doc(&self, id: &str) -> Result<Option<StoredDoc>, StorageError>;
+    /// Stores a document (insert or replace). `by_hub` moves it to the end of the hub's
+    /// change feed (the office must fetch it).
+    fn save_doc(
+        &self,
+        id: &str,
+        kecamatan: &str,
+        bytes: &[u8],
+        by_hub: bool,
+    ) -> Result<(), StorageError>;
+    /// Loads the encoded automerge sync state of `peer` for document `id`.
+    fn load_sync_state(&self, peer: &str, id: &str) -> Result<Option<Vec<u8>>, StorageError>;
+    /// Stores the encoded sync state.
+    fn save_sync_state(&self, peer: &str, id: &str, state: &[u8]) -> Result<(), StorageError>;
+    /// Documents of `kecamatan` the hub changed after `cursor`, oldest first, at most `limit`.
+    fn hub_changes_since(
+        &self,
+        kecamatan: &str,
+        cursor: u64,
+        limit: usize,
+    ) -> Result<Vec<(String, u64)>, StorageError>;
+    /// Appends to the audit log.
+    fn audit(&self, entry: &AuditEntry) -> Result<(), StorageError>;
+    /// Records a successful request of an office.
+    fn touch_office(&self, kecamatan: &str, cert_serial: &str) -> Result<(), StorageError>;
+}
+
+/// The hub's storage.
+pub trait Storage: Send + Sync + 'static {
+    /// Runs `f` in one atomic transaction: committed if it returns `Ok`, rolled back otherwise.
+    fn transaction(
+        &self,
+        f: &mut dyn FnMut(&dyn Tx) -> Result<(), StorageError>,
+    ) -> Result<(), StorageError>;
+
+    /// Loads a document outside a transaction.
+    fn load_doc(&self, id: &str) -> Result<Option<StoredDoc>, StorageError> {
+        let mut out = None;
+        self.transaction(&mut |tx| {
+            out = tx.load_doc(id)?;
+            Ok(())
+        })?;
+        Ok(out)
+    }
+    /// Ids of all documents (of one kecamatan if given), sorted.
+    fn doc_ids(&self, kecamatan: Option<&str>) -> Result<Vec<String>, StorageError>;
+    /// Number of documents.
+    fn doc_count(&self) -> Result<u64, StorageError>;
+    /// Upload state of a blob (`received` 0 and not complete if unknown).
+    fn blob_status(&self, sha256: &str) -> Result<BlobStatus, StorageError>;
+    /// Appends a chunk at `offset` of a blob of `total` bytes; on the last chunk, verifies the
+    /// SHA-256 and completes the blob (or discards the partial upload on mismatch).
+    fn put_blob_chunk(
+        &self,
+        sha256: &str,
+        offset: u64,
+        total: u64,
+        chunk: &[u8],
+    ) -> Result<BlobStatus, StorageError>;
+    /// A complete blob's bytes.
+    fn get_blob(&self, sha256: &str) -> Result<Option<Vec<u8>>, StorageError>;
+    /// Known offices.
+    fn offices(&self) -> Result<Vec<Office>, StorageError>;
+    /// The last `limit` audit entries, newest first.
+    fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>, StorageError>;
+}

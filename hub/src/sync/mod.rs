@@ -1,0 +1,227 @@
+//! The hub side of the sync protocol (see `docs/sync.md`).
+//!
+//! [`process`] serves one sync request of one office inside one storage transaction: for each
+//! document it loads the stored document and this peer's sync state, applies the office's
+//! automerge sync message, checks every resulting patch with
+//! [`rekam_shared::document::check_incoming`] (refusing, logging and auditing anything the office
+//! does not own), stores the document and the new sync state, and answers with the hub's own
+//! sync message. It then adds the documents the hub itself changed for this office since the
+//! office's cursor (the return path of decisions). Sync states are decoded fresh for every
+//! request, so a lost response or a replayed request changes nothing: the next exchange simply
+//! resends what the peer still lacks.
+//!
+//! [`decide`] is the hub-side write of the decision section (`rekam-hub decide`).
+
+use automerge::{
+    AutoCommit,
+    sync::{Message, State, SyncDoc as _},
+};
+use rekam_shared::document::{Keputusan, Penulis, PermohonanDoc, check_incoming};
+use rekam_shared::wire::{DocMessage, Refused, SyncRequest, SyncResponse};
+
+use crate::pki::PeerIdentity;
+use crate::storage::{AuditEntry, Storage, StorageError, Tx};
+
+/// Most documents from the hub's change feed added to one response.
+pub const FEED_LIMIT: usize = 200;
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= rekam_shared::document::MAX_ID_LEN
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Counters of one processed request (for logs and metrics).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// Documents whose stored copy changed.
+    pub docs_updated: usize,
+    /// Documents refused.
+    pub refused: usize,
+}
+
+/// Serves one sync request of `peer`.
+pub fn process(
+    storage: &dyn Storage,
+    peer: &PeerIdentity,
+    req: &SyncRequest,
+) -> Result<(SyncResponse, Outcome), StorageError> {
+    let mut resp = SyncResponse::default();
+    let mut outcome = Outcome::default();
+    storage.transaction(&mut |tx| {
+        resp = SyncResponse::default();
+        outcome = Outcome::default();
+        tx.touch_office(&peer.kecamatan, &peer.serial)?;
+        for d in &req.docs {
+            match one_doc(tx, peer, d)? {
+                Ok((reply, updated)) => {
+                    outcome.docs_updated += usize::from(updated);
+                    resp.docs.push(DocMessage {
+                        id: d.id.clone(),
+                        message: reply,
+                    });
+                }
+                Err(reason) => {
+                    outcome.refused += 1;
+                    tracing::warn!(
+                        kecamatan = %peer.kecamatan,
+                        permohonan = %d.id,
+                        %reason,
+                        "sync change refused"
+                    );
+                    tx.audit(&AuditEntry {
+                        at: now(),
+                        actor: format!("kecamatan {}", peer.kecamatan),
+                        action: "sync.refused".into(),
+                        permohonan_id: Some(d.id.clone()),
+                        detail: reason.clone(),
+                    })?;
+                    resp.refused.push(Refused {
+                        id: d.id.clone(),
+                        reason,
+                    });
+                }
+            }
+        }
+        // The return path: documents the hub changed for this office.
+        let feed = tx.hub_changes_since(&peer.kecamatan, req.cursor, FEED_LIMIT)?;
+        resp.more = feed.len() == FEED_LIMIT;
+        resp.cursor = feed.last().map_or(req.cursor, |(_, seq)| *seq);
+        for (id, _) in feed {
+            if req.docs.iter().any(|d| d.id == id) {
+                continue;
+            }
+            let Some(stored) = tx.load_doc(&id)? else {
+                continue;
+            };
+            let mut doc = AutoCommit::load(&stored.bytes)
+                .map_err(|e| StorageError::Corrupt(format!("document {id}: {e}")))?;
+            let mut state = load_state(tx, &peer.kecamatan, &id)?;
+            let msg = doc.sync().generate_sync_message(&mut state);
+            tx.save_sync_state(&peer.kecamatan, &id, &state.encode())?;
+            resp.docs.push(DocMessage {
+                id,
+                message: msg.map(Message::encode),
+            });
+        }
+        Ok(())
+    })?;
+    Ok((resp, outcome))
+}
+
+fn load_state(tx: &dyn Tx, peer: &str, id: &str) -> Result<State, StorageError> {
+    Ok(match tx.load_sync_state(peer, id)? {
+        // A state that does not decode is only an optimisation lost: start afresh.
+        Some(b) => State::decode(&b).unwrap_or_default(),
+        None => State::new(),
+    })
+}
+
+type DocResult = Result<(Option<Vec<u8>>, bool), String>;
+
+fn one_doc(tx: &dyn Tx, peer: &PeerIdentity, d: &DocMessage) -> Result<DocResult, StorageError> {
+    if !valid_id(&d.id) {
+        return Ok(Err("invalid document id".into()));
+    }
+    let stored = tx.load_doc(&d.id)?;
+    if let Some(s) = &stored
+        && s.kecamatan != peer.kecamatan
+    {
+        return Ok(Err(format!(
+            "application of kecamatan {} cannot be written by kecamatan {}",
+            s.kecamatan, peer.kecamatan
+        )));
+    }
+    let mut doc = match &stored {
+        Some(s) => AutoCommit::load(&s.bytes)
+            .map_err(|e| StorageError::Corrupt(format!("document {}: {e}", d.id)))?,
+        None => AutoCommit::new(),
+    };
+    let mut state = load_state(tx, &peer.kecamatan, &d.id)?;
+    let mut updated = false;
+    if let Some(bytes) = &d.message {
+        let msg = match Message::decode(bytes) {
+            Ok(m) => m,
+            Err(e) => return Ok(Err(format!("malformed sync message: {e}"))),
+        };
+        let before = doc.get_heads();
+        if let Err(e) = doc.sync().receive_sync_message(&mut state, msg) {
+            return Ok(Err(format!("sync message not applicable: {e}")));
+        }
+        let after = doc.get_heads();
+        if after != before {
+            let sender = Penulis::Kantor(peer.kecamatan.clone());
+            if let Err(refusal) = check_incoming(&mut doc, &before, &sender, &d.id) {
+                return Ok(Err(refusal.to_string()));
+            }
+            tx.save_doc(&d.id, &peer.kecamatan, &doc.save(), false)?;
+            updated = true;
+        }
+    }
+    let reply = doc.sync().generate_sync_message(&mut state);
+    if stored.is_some() || updated {
+        tx.save_sync_state(&peer.kecamatan, &d.id, &state.encode())?;
+    }
+    Ok(Ok((reply.map(Message::encode), updated)))
+}
+
+/// Why `decide` failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DecideError {
+    /// Storage failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// No such application.
+    #[error("no application {0} at the hub")]
+    NotFound(String),
+    /// The document could not be written.
+    #[error("document: {0}")]
+    Document(String),
+}
+
+/// Writes the hub's decision into application `id` and queues it for its office.
+pub fn decide(storage: &dyn Storage, id: &str, k: &Keputusan) -> Result<(), DecideError> {
+    let mut result: Result<(), DecideError> = Ok(());
+    storage.transaction(&mut |tx| {
+        let Some(stored) = tx.load_doc(id)? else {
+            result = Err(DecideError::NotFound(id.to_owned()));
+            return Ok(());
+        };
+        let mut doc = match PermohonanDoc::load(&stored.bytes) {
+            Ok(d) => d,
+            Err(e) => {
+                result = Err(DecideError::Document(e.to_string()));
+                return Ok(());
+            }
+        };
+        let before = doc.heads();
+        if let Err(e) = doc.set_keputusan(k) {
+            result = Err(DecideError::Document(e.to_string()));
+            return Ok(());
+        }
+        if let Err(e) = check_incoming(doc.automerge(), &before, &Penulis::Hub, id) {
+            result = Err(DecideError::Document(e.to_string()));
+            return Ok(());
+        }
+        tx.save_doc(id, &stored.kecamatan, &doc.save(), true)?;
+        tx.audit(&AuditEntry {
+            at: now(),
+            actor: k.oleh.clone(),
+            action: "keputusan.set".into(),
+            permohonan_id: Some(id.to_owned()),
+            detail: format!("{:?}", k.hasil),
+        })?;
+        result = Ok(());
+        Ok(())
+    })?;
+    result
+}
+
+#[cfg(test)]
+mod tests;
