@@ -799,3 +799,27 @@ fn step_table() {
     assert_eq!(got, [(1, 5), (2, 10), (3, 10), (4, 5)]);
     assert_eq!(Langkah::Perekaman.standar(), "paling lama 5-10 menit");
 }
+
+#[test]
+fn keadaan_round_trips_through_json() {
+    let mut p = baru();
+    jalan(
+        &mut p,
+        vec![
+            ev(0, REG, Aksi::PermohonanDibuat),
+            ev(1, REG, Aksi::BerkasDiterima),
+            ev(2, REG, Aksi::BerkasBenar),
+            ev(3, REG, antrian(5)),
+        ],
+    );
+    let k = p.keadaan().clone();
+    let json = serde_json::to_value(&k).unwrap();
+    assert_eq!(json["status"], "menunggu_perekaman");
+    assert_eq!(json["nomor_antrian"], 5);
+    assert_eq!(json["langkah_mulai"], "2026-11-25T08:03:00Z");
+    assert_eq!(serde_json::from_value::<Keadaan>(json).unwrap(), k);
+    assert_eq!(
+        serde_json::from_value::<Keadaan>(serde_json::to_value(Keadaan::awal()).unwrap()).unwrap(),
+        Keadaan::awal()
+    );
+}
