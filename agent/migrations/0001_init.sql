@@ -59,15 +59,25 @@ CREATE TABLE permohonan (
     kecamatan       TEXT NOT NULL,
     tanggal         TEXT NOT NULL,            -- local day of step 1
     status          TEXT NOT NULL,            -- workflow state (shared's state machine)
-    nomor_antrian   INTEGER,                  -- queue number of the day, once issued
-    state           TEXT NOT NULL,            -- the full workflow value as JSON
+    nomor_antrian   INTEGER,                  -- latest queue number, once issued
+    tanggal_antrian TEXT,                     -- local day that queue number belongs to
+    nomor_bukti     TEXT UNIQUE,              -- proof of recording number, once recorded
+    berkas          TEXT NOT NULL DEFAULT '[]', -- document checklist ticked at the desk (JSON)
+    cek_biometrik   TEXT,                     -- last "already recorded?" answer (JSON)
+    state           TEXT NOT NULL,            -- shared PermohonanData as JSON (events included)
     created_at      TEXT NOT NULL,
     updated_at      TEXT NOT NULL
 );
 CREATE INDEX permohonan_nik ON permohonan(nik);
 CREATE INDEX permohonan_tanggal ON permohonan(tanggal, status);
-CREATE UNIQUE INDEX permohonan_antrian ON permohonan(tanggal, nomor_antrian)
+CREATE UNIQUE INDEX permohonan_antrian ON permohonan(tanggal_antrian, nomor_antrian)
     WHERE nomor_antrian IS NOT NULL;
+
+-- The last queue number issued per local day.
+CREATE TABLE antrian_harian (
+    tanggal  TEXT PRIMARY KEY,
+    terakhir INTEGER NOT NULL
+);
 
 -- Every workflow event (peristiwa) of an application, in order, with who and when.
 CREATE TABLE peristiwa (

@@ -42,6 +42,9 @@ pub enum Command {
         /// Backup file to restore from.
         path: PathBuf,
     },
+    /// Sync with the hub: status, or a round now.
+    #[command(subcommand)]
+    Sync(crate::sync::cli::SyncCommand),
     /// Serve the biometric device simulator (see docs/agent.md).
     DeviceSim {
         #[arg(long, default_value = "127.0.0.1:4501")]
@@ -134,7 +137,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             role,
             password_stdin: _,
         }) => {
-            let peran: Peran = role.parse().map_err(anyhow::Error::msg)?;
+            let peran: Peran = role.parse()?;
             let mut pw = String::new();
             std::io::stdin().read_to_string(&mut pw)?;
             let pw = Password(pw.trim_end_matches(['\n', '\r']).to_owned());
@@ -169,6 +172,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("pemulihan selesai");
             Ok(())
         }
+        Command::Sync(cmd) => crate::sync::cli::run(cmd).await,
         Command::DeviceSim { listen } => crate::device::sim::serve(listen).await,
     }
 }

@@ -53,6 +53,8 @@ pub struct Config {
     /// Offset of the office's local time from UTC, hours (WIB = 7). Days of the register
     /// book and of queue numbers follow this clock.
     pub utc_offset_hours: i32,
+    /// The hub to sync with (`[hub]` section); no section: the office works offline only.
+    pub hub: Option<crate::sync::HubConfig>,
 }
 
 impl Default for Config {
@@ -67,6 +69,7 @@ impl Default for Config {
             max_body_bytes: 2 * 1024 * 1024,
             read_connections: 4,
             utc_offset_hours: 7,
+            hub: None,
         }
     }
 }

@@ -9,11 +9,16 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bio;
+pub mod cek;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod db;
+pub mod desk;
 pub mod device;
 pub mod peran;
+pub mod sync;
 pub mod web;
 
 use std::net::SocketAddr;
@@ -47,11 +52,19 @@ impl Running {
 
 /// Opens the database, binds the listener and starts serving in a background task.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
+    start_with_clock(config, clock::Clock::default()).await
+}
+
+/// [`start`] with a given clock (tests move it forward to exercise the time standards).
+pub async fn start_with_clock(config: Config, clock: clock::Clock) -> anyhow::Result<Running> {
     config.validate()?;
     let (lock, db) = cli::open_for_serve(&config)?;
+    if let Some(hub) = config.hub.clone() {
+        sync::spawn(db.clone(), hub);
+    }
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
-    let state = web::AppState::new(config, db).await?;
+    let state = web::AppState::new(config, db, clock).await?;
     let app = web::router(state);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {

@@ -16,11 +16,18 @@ pub struct Migration {
 }
 
 /// Every migration, in order. Append only; never edit a released file.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sql: include_str!("../../migrations/0001_init.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sql: include_str!("../../migrations/0001_init.sql"),
+    },
+    Migration {
+        version: 100,
+        name: "sync",
+        sql: include_str!("../../migrations/0100_sync.sql"),
+    },
+];
 
 /// Applies every migration not yet recorded; returns how many ran.
 pub fn apply(conn: &mut Connection) -> rusqlite::Result<usize> {

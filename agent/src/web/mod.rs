@@ -1,31 +1,50 @@
 //! The HTTP side of the agent: the desk pages (server-rendered HTML, Indonesian) and the JSON
 //! API under `/api/`, both thin layers over the same desk logic in [`crate::desk`].
 
+pub mod api;
 pub mod error;
+pub mod pages;
 pub mod session;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{get, post};
 
+use crate::cek::CekRekam;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
+use crate::device::client::DeviceClient;
 
 /// Shared state of every handler.
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
+    pub clock: Clock,
+    pub devices: DeviceClient,
+    pub cek: Arc<CekRekam>,
 }
 
 impl AppState {
-    /// Builds the state (loads what must be in memory, e.g. the 1:N gallery).
-    pub async fn new(config: Config, db: Db) -> anyhow::Result<AppState> {
+    /// Builds the state: loads the local 1:N gallery from the database.
+    pub async fn new(config: Config, db: Db, clock: Clock) -> anyhow::Result<AppState> {
+        let gallery = db
+            .read(|c| crate::bio::load_gallery(c).map_err(crate::db::DbError::from))
+            .await?;
+        let devices = DeviceClient::new(config.device_url.clone(), config.device_timeout());
         Ok(AppState {
             config: Arc::new(config),
             db,
+            clock,
+            devices,
+            cek: Arc::new(CekRekam::new(gallery)),
         })
+    }
+
+    /// The office's local calendar day now.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock.today(self.config.offset())
     }
 }
 
@@ -33,10 +52,8 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let limit = state.config.max_body_bytes;
     Router::new()
-        .route("/api/health", get(|| async { "ok" }))
-        .route("/api/login", post(session::api_login))
-        .route("/api/logout", post(session::api_logout))
-        .route("/api/me", get(session::api_me))
+        .merge(api::routes())
+        .merge(pages::routes())
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .with_state(state)
 }

@@ -1,0 +1,163 @@
+//! The agent's adapter to `rekam_shared::bio`: parsing what devices send into the shared
+//! template types, generating the simulator's synthetic irises, and the local gallery that the
+//! "already recorded?" check searches (the shared [`Gallery`] keyed by application id).
+//!
+//! Parsing, matching and fusion live in the shared crate; this module only converts between
+//! the device protocol's position names and the shared types.
+
+use std::collections::HashMap;
+
+use rekam_shared::bio::fingerprint::FingerprintTemplate;
+use rekam_shared::bio::fusion::Verdict;
+use rekam_shared::bio::gallery::{Gallery, Person};
+use rekam_shared::bio::iris::{Eye, IrisShape, IrisTemplate};
+use rekam_shared::bio::iso::{FingerPosition, FingerprintRecord};
+use rekam_shared::bio::synth::IrisSynth;
+
+use crate::cek::{Cocok, Probe, Sumber};
+use crate::device::protocol::FINGERS;
+
+/// The iris code shape of the device protocol (open-iris v1: 16 x 256 x 2 filters x 2 bits).
+pub const IRIS_SHAPE: IrisShape = IrisShape::OPEN_IRIS;
+
+/// Parses an ISO/IEC 19794-2 finger minutiae record with at least one view.
+pub fn parse_finger(data: &[u8]) -> Result<FingerprintRecord, String> {
+    let r =
+        FingerprintRecord::parse(data).map_err(|e| format!("rekaman ISO 19794-2 rusak: {e}"))?;
+    if r.views.is_empty() {
+        return Err("rekaman ISO 19794-2 tanpa jari".into());
+    }
+    Ok(r)
+}
+
+/// Parses an iris template in the shared text form (code line, mask line).
+pub fn parse_iris(data: &[u8]) -> Result<IrisTemplate, String> {
+    let text = std::str::from_utf8(data).map_err(|_| "templat iris bukan teks".to_owned())?;
+    IrisTemplate::from_text(IRIS_SHAPE, text).map_err(|e| format!("templat iris rusak: {e}"))
+}
+
+/// A synthetic iris template (text form) for simulator subject `subjek`, eye 0 (right) or 1
+/// (left), capture number `n`, with its quality (percentage of unmasked bits).
+pub fn synth_iris(subjek: u64, eye: u8, n: u64) -> Option<(Vec<u8>, u8)> {
+    let e = if eye == 1 { Eye::Left } else { Eye::Right };
+    let t = IrisSynth::new(IRIS_SHAPE).capture(subjek, e, n);
+    let q = (t.valid_fraction() * 100.0).round().clamp(0.0, 100.0) as u8;
+    Some((t.to_text().into_bytes(), q))
+}
+
+/// Finger position of a protocol position name.
+pub fn finger_position(name: &str) -> Option<FingerPosition> {
+    let i = FINGERS.iter().position(|f| *f == name)?;
+    FingerPosition::from_code(i as u8 + 1)
+}
+
+/// Converts stored/captured samples into a shared gallery person (unparseable samples are
+/// skipped: they were validated on the way in).
+pub fn person_of(probe: &Probe) -> Person {
+    let mut p = Person::new();
+    for (pos, data) in &probe.jari {
+        let (Some(position), Ok(rec)) = (finger_position(pos), parse_finger(data)) else {
+            continue;
+        };
+        let view = &rec.views[0];
+        let t = FingerprintTemplate::new(view, (rec.resolution_x, rec.resolution_y));
+        p.set_finger(position, t);
+    }
+    for (pos, data) in &probe.iris {
+        let eye = if pos == "left-iris" {
+            Eye::Left
+        } else {
+            Eye::Right
+        };
+        if let Ok(t) = parse_iris(data) {
+            p = p.with_iris(eye, t);
+        }
+    }
+    p
+}
+
+/// The local gallery: every person this office has recorded, keyed by application id.
+#[derive(Default)]
+pub struct LocalGallery {
+    gallery: Gallery<String>,
+    nik: HashMap<String, String>,
+}
+
+impl LocalGallery {
+    /// Number of persons.
+    pub fn len(&self) -> usize {
+        self.gallery.len()
+    }
+
+    /// Whether empty.
+    pub fn is_empty(&self) -> bool {
+        self.gallery.is_empty()
+    }
+
+    /// Adds (or replaces) a recorded person.
+    pub fn tambah(&mut self, permohonan_id: &str, nik: &str, probe: &Probe) {
+        self.tambah_person(permohonan_id, nik, person_of(probe));
+    }
+
+    /// Adds an already converted person.
+    pub fn tambah_person(&mut self, permohonan_id: &str, nik: &str, person: Person) {
+        if person.is_empty() {
+            return;
+        }
+        self.gallery.insert(permohonan_id.to_owned(), person);
+        self.nik.insert(permohonan_id.to_owned(), nik.to_owned());
+    }
+
+    /// Persons the fused score declares the same as the probe (verdict `Match`).
+    pub fn cari(&self, probe: &Probe) -> Vec<Cocok> {
+        let person = person_of(probe);
+        if person.is_empty() {
+            return Vec::new();
+        }
+        self.gallery
+            .search(&person, 5)
+            .into_iter()
+            .filter(|c| c.verdict == Verdict::Match)
+            .map(|c| Cocok {
+                sumber: Sumber::Lokal,
+                nik: self.nik.get(&c.id).cloned().unwrap_or_default(),
+                permohonan_id: c.id,
+                skor: c.score,
+            })
+            .collect()
+    }
+}
+
+/// Builds the local gallery from every recorded application's stored samples.
+pub fn load_gallery(conn: &rusqlite::Connection) -> rusqlite::Result<LocalGallery> {
+    let mut g = LocalGallery::default();
+    let mut st = conn.prepare(
+        "SELECT p.id, p.nik, b.modality, b.position, b.data FROM permohonan p
+         JOIN biometrik b ON b.permohonan_id = p.id
+         WHERE p.status IN ('terekam', 'diserahkan') AND b.modality IN ('finger', 'iris')
+         ORDER BY p.id",
+    )?;
+    let mut rows = st.query([])?;
+    let mut current: Option<(String, String, Probe)> = None;
+    while let Some(r) = rows.next()? {
+        let id: String = r.get(0)?;
+        if current.as_ref().is_some_and(|(cid, _, _)| *cid != id)
+            && let Some((cid, nik, probe)) = current.take()
+        {
+            g.tambah(&cid, &nik, &probe);
+        }
+        let entry = current.get_or_insert_with(|| (id.clone(), String::new(), Probe::default()));
+        entry.1 = r.get(1)?;
+        let modality: String = r.get(2)?;
+        let sample = (r.get::<_, String>(3)?, r.get::<_, Vec<u8>>(4)?);
+        if modality == "finger" {
+            entry.2.jari.push(sample);
+        } else {
+            entry.2.iris.push(sample);
+        }
+    }
+    if let Some((cid, nik, probe)) = current {
+        g.tambah(&cid, &nik, &probe);
+    }
+    Ok(g)
+}

@@ -1,0 +1,185 @@
+//! The local "already recorded?" check of step 2 (pengecekan iris mata/sidik jari).
+//!
+//! [`CekRekam`] holds an in-memory gallery of every person this office has recorded (built from
+//! SQLite at start, extended on each successful recording) and, when the sync daemon has one,
+//! a [`IndeksDistrik`]: the district-wide index the hub sends. A check searches both and its
+//! answer says what it searched ("12.345 lokal + 402.117 distrik, indeks 2026-11-20") so the
+//! operator knows how complete it is.
+
+use std::sync::{Arc, RwLock};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// The samples a check compares: fingerprint templates (ISO 19794-2 bytes) and iris
+/// templates, by position. Debug omits the data.
+#[derive(Clone, Default)]
+pub struct Probe {
+    pub jari: Vec<(String, Vec<u8>)>,
+    pub iris: Vec<(String, Vec<u8>)>,
+}
+
+impl std::fmt::Debug for Probe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Probe")
+            .field("jari", &self.jari.len())
+            .field("iris", &self.iris.len())
+            .finish()
+    }
+}
+
+/// Where a match was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sumber {
+    Lokal,
+    Distrik,
+}
+
+/// One person found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cocok {
+    pub sumber: Sumber,
+    /// The application that recorded this person.
+    pub permohonan_id: String,
+    pub nik: String,
+    /// Fused score (0-1, higher = more similar).
+    pub skor: f64,
+}
+
+/// Size and date of the district index.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InfoIndeks {
+    pub jumlah: usize,
+    pub tanggal: NaiveDate,
+}
+
+/// The answer of a check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HasilCek {
+    pub sudah_rekam: bool,
+    pub cocok: Vec<Cocok>,
+    /// Persons searched in the local gallery.
+    pub lokal: usize,
+    /// The district index searched, if any.
+    pub distrik: Option<InfoIndeks>,
+    /// What was searched, in Indonesian, e.g. "12.345 lokal + 402.117 distrik, indeks 2026-11-20".
+    pub cakupan: String,
+    /// How long the search took.
+    pub milidetik: u64,
+}
+
+/// The district index the hub sends (filled by the sync daemon).
+pub trait IndeksDistrik: Send + Sync {
+    /// Its size and date.
+    fn info(&self) -> InfoIndeks;
+    /// Persons in the index that match the probe.
+    fn cari(&self, probe: &Probe) -> Vec<Cocok>;
+}
+
+/// Formats a count the Indonesian way (12.345).
+pub fn ribuan(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The check: local gallery plus optional district index.
+pub struct CekRekam {
+    lokal: RwLock<crate::bio::LocalGallery>,
+    distrik: RwLock<Option<Arc<dyn IndeksDistrik>>>,
+}
+
+impl std::fmt::Debug for CekRekam {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CekRekam")
+            .field("lokal", &self.jumlah_lokal())
+            .finish_non_exhaustive()
+    }
+}
+
+impl CekRekam {
+    /// A check over an already built local gallery.
+    pub fn new(lokal: crate::bio::LocalGallery) -> Self {
+        CekRekam {
+            lokal: RwLock::new(lokal),
+            distrik: RwLock::new(None),
+        }
+    }
+
+    /// Number of persons in the local gallery.
+    pub fn jumlah_lokal(&self) -> usize {
+        self.lokal.read().map(|g| g.len()).unwrap_or(0)
+    }
+
+    /// Installs (or replaces) the district index: called by the sync daemon.
+    pub fn set_distrik(&self, indeks: Option<Arc<dyn IndeksDistrik>>) {
+        if let Ok(mut d) = self.distrik.write() {
+            *d = indeks;
+        }
+    }
+
+    /// Adds a newly recorded person to the local gallery.
+    pub fn tambah(&self, permohonan_id: &str, nik: &str, probe: &Probe) {
+        if let Ok(mut g) = self.lokal.write() {
+            g.tambah(permohonan_id, nik, probe);
+        }
+    }
+
+    /// Searches the local gallery and the district index (CPU-bound: call on a blocking
+    /// thread). A person recorded both locally and in the district is reported once.
+    pub fn cek(&self, probe: &Probe) -> HasilCek {
+        let started = std::time::Instant::now();
+        let (mut cocok, lokal) = match self.lokal.read() {
+            Ok(g) => (g.cari(probe), g.len()),
+            Err(_) => (Vec::new(), 0),
+        };
+        let distrik = self.distrik.read().ok().and_then(|d| d.clone());
+        let info = distrik.as_ref().map(|d| d.info());
+        if let Some(d) = &distrik {
+            for c in d.cari(probe) {
+                if !cocok.iter().any(|l| l.permohonan_id == c.permohonan_id) {
+                    cocok.push(c);
+                }
+            }
+        }
+        cocok.sort_by(|a, b| b.skor.total_cmp(&a.skor));
+        let cakupan = match &info {
+            Some(i) => format!(
+                "{} lokal + {} distrik, indeks {}",
+                ribuan(lokal),
+                ribuan(i.jumlah),
+                i.tanggal
+            ),
+            None => format!("{} lokal, tanpa indeks distrik", ribuan(lokal)),
+        };
+        HasilCek {
+            sudah_rekam: !cocok.is_empty(),
+            cocok,
+            lokal,
+            distrik: info,
+            cakupan,
+            milidetik: started.elapsed().as_millis() as u64,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ribuan_groups_by_three() {
+        assert_eq!(ribuan(0), "0");
+        assert_eq!(ribuan(999), "999");
+        assert_eq!(ribuan(12345), "12.345");
+        assert_eq!(ribuan(402117), "402.117");
+        assert_eq!(ribuan(1000000), "1.000.000");
+    }
+}

@@ -1,0 +1,175 @@
+//! HTTPS client of the hub: mutual TLS with the office certificate, the sync body gzip'd, and
+//! resumable blob uploads.
+
+use std::io::Write as _;
+use std::sync::Arc;
+
+use rekam_shared::wire::{self, BlobStatus, SyncRequest, SyncResponse};
+
+use super::{HubConfig, SyncError};
+
+/// Counters of bytes sent and received over the wire (bodies, as compressed).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct WireBytes {
+    /// Request bodies.
+    pub sent: u64,
+    /// Response bodies.
+    pub received: u64,
+}
+
+/// A connection pool to the hub.
+#[derive(Clone)]
+pub struct HubClient {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl std::fmt::Debug for HubClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HubClient")
+            .field("base", &self.base)
+            .finish()
+    }
+}
+
+fn read_pem(path: &std::path::Path) -> Result<Vec<u8>, SyncError> {
+    std::fs::read(path).map_err(|e| SyncError::Config(format!("{}: {e}", path.display())))
+}
+
+impl HubClient {
+    /// Builds the client from the `[hub]` config (reads the certificates now).
+    pub fn new(cfg: &HubConfig) -> Result<Self, SyncError> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut roots = rustls::RootCertStore::empty();
+        let ca = read_pem(&cfg.tls_dir.join("ca.crt"))?;
+        for c in rustls_pemfile::certs(&mut ca.as_slice()) {
+            let c = c.map_err(|e| SyncError::Config(format!("ca.crt: {e}")))?;
+            roots
+                .add(c)
+                .map_err(|e| SyncError::Config(format!("ca.crt: {e}")))?;
+        }
+        let cert_pem = read_pem(&cfg.tls_dir.join("office.crt"))?;
+        let certs = rustls_pemfile::certs(&mut cert_pem.as_slice())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| SyncError::Config(format!("office.crt: {e}")))?;
+        let key_pem = read_pem(&cfg.tls_dir.join("office.key"))?;
+        let key = rustls_pemfile::private_key(&mut key_pem.as_slice())
+            .map_err(|e| SyncError::Config(format!("office.key: {e}")))?
+            .ok_or_else(|| SyncError::Config("office.key: no private key".into()))?;
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| SyncError::Config(e.to_string()))?
+            .with_root_certificates(roots)
+            .with_client_auth_cert(certs, key)
+            .map_err(|e| SyncError::Config(format!("office certificate: {e}")))?;
+        let http = reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
+            .timeout(std::time::Duration::from_millis(cfg.timeout_ms))
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .pool_idle_timeout(std::time::Duration::from_secs(30))
+            .gzip(true)
+            .build()
+            .map_err(|e| SyncError::Config(format!("http client: {e}")))?;
+        Ok(HubClient {
+            http,
+            base: cfg.url.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    /// Sends one sync request.
+    pub async fn sync(
+        &self,
+        req: &SyncRequest,
+        bytes: &mut WireBytes,
+    ) -> Result<SyncResponse, SyncError> {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(&req.encode()).expect("write to Vec");
+        let body = enc.finish().expect("write to Vec");
+        bytes.sent += body.len() as u64;
+        let resp = self
+            .http
+            .post(format!("{}{}", self.base, wire::SYNC_PATH))
+            .header(reqwest::header::CONTENT_ENCODING, "gzip")
+            .header(reqwest::header::CONTENT_TYPE, "application/x-rekam-sync")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| SyncError::Hub(e.to_string()))?;
+        let status = resp.status();
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| SyncError::Hub(e.to_string()))?;
+        // Decompressed by reqwest; count the decompressed size as an upper bound.
+        bytes.received += body.len() as u64;
+        if !status.is_success() {
+            return Err(SyncError::Hub(format!(
+                "{status}: {}",
+                String::from_utf8_lossy(&body[..body.len().min(300)])
+            )));
+        }
+        SyncResponse::decode(&body).map_err(|e| SyncError::Hub(format!("response: {e}")))
+    }
+
+    /// Upload state of a blob at the hub.
+    pub async fn blob_status(&self, sha256: &str) -> Result<BlobStatus, SyncError> {
+        let resp = self
+            .http
+            .get(format!("{}{}/{sha256}", self.base, wire::BLOBS_PATH))
+            .send()
+            .await
+            .map_err(|e| SyncError::Hub(e.to_string()))?;
+        if !resp.status().is_success() {
+            return Err(SyncError::Hub(format!("blob status: {}", resp.status())));
+        }
+        resp.json()
+            .await
+            .map_err(|e| SyncError::Hub(format!("blob status: {e}")))
+    }
+
+    /// Uploads `data` (whose SHA-256 is `sha256`) from wherever the hub stopped, in chunks.
+    pub async fn upload_blob(
+        &self,
+        sha256: &str,
+        data: &[u8],
+        bytes: &mut WireBytes,
+    ) -> Result<(), SyncError> {
+        let total = data.len() as u64;
+        let mut st = self.blob_status(sha256).await?;
+        while !st.complete {
+            let from = st.received.min(total) as usize;
+            let to = (from + wire::BLOB_CHUNK_BYTES).min(data.len());
+            let chunk = data[from..to].to_vec();
+            bytes.sent += chunk.len() as u64;
+            let resp = self
+                .http
+                .put(format!(
+                    "{}{}/{sha256}?offset={from}&total={total}",
+                    self.base,
+                    wire::BLOBS_PATH
+                ))
+                .body(chunk)
+                .send()
+                .await
+                .map_err(|e| SyncError::Hub(e.to_string()))?;
+            let status = resp.status();
+            if status == reqwest::StatusCode::CONFLICT {
+                // Someone else's offset: ask where to resume.
+                st = self.blob_status(sha256).await?;
+                continue;
+            }
+            if !status.is_success() {
+                let text = resp.text().await.unwrap_or_default();
+                return Err(SyncError::Hub(format!("blob upload: {status}: {text}")));
+            }
+            st = resp
+                .json()
+                .await
+                .map_err(|e| SyncError::Hub(format!("blob upload: {e}")))?;
+            if !st.complete && st.received as usize <= from {
+                return Err(SyncError::Hub("blob upload made no progress".into()));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,246 @@
+//! The sync daemon's tables in the office database (migration `0100_sync.sql`) and the
+//! document operations it performs on them.
+//!
+//! Every function takes a plain connection or transaction; the daemon calls them through the
+//! agent's single writer ([`crate::db::Db::write`]) or its read pool, so desks are never blocked
+//! for longer than one batch.
+
+use automerge::AutoCommit;
+use automerge::sync::{Message, State, SyncDoc as _};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::SyncError;
+
+/// Keys of `sync_meta`.
+pub mod meta {
+    /// Cursor in the hub's change feed.
+    pub const CURSOR: &str = "cursor";
+    /// Last successful round (RFC 3339).
+    pub const LAST_SUCCESS: &str = "last_success";
+    /// Last error message (empty after a success).
+    pub const LAST_ERROR: &str = "last_error";
+    /// Last round attempt (RFC 3339).
+    pub const LAST_ATTEMPT: &str = "last_attempt";
+    /// `1` when the last round reached the hub.
+    pub const ONLINE: &str = "online";
+    /// Set by `rekam-agent sync now` (RFC 3339 of the request).
+    pub const FORCE: &str = "force_requested";
+    /// Bytes sent to the hub, total.
+    pub const BYTES_SENT: &str = "bytes_sent";
+    /// Bytes received from the hub, total.
+    pub const BYTES_RECEIVED: &str = "bytes_received";
+}
+
+/// Reads a `sync_meta` value.
+pub fn get_meta(conn: &Connection, key: &str) -> Result<Option<String>, SyncError> {
+    Ok(conn
+        .query_row("SELECT value FROM sync_meta WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+/// Writes a `sync_meta` value.
+pub fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<(), SyncError> {
+    conn.execute(
+        "INSERT INTO sync_meta(key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+/// Adds `n` to a numeric `sync_meta` counter.
+pub fn add_meta(conn: &Connection, key: &str, n: u64) -> Result<(), SyncError> {
+    let cur: u64 = get_meta(conn, key)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    set_meta(conn, key, &(cur + n).to_string())
+}
+
+/// The next documents waiting to be synced (not parked as refused), oldest first.
+pub fn outbox_batch(
+    conn: &Connection,
+    limit: usize,
+    skip: &[String],
+) -> Result<Vec<String>, SyncError> {
+    let mut st = conn.prepare_cached(
+        "SELECT permohonan_id FROM sync_outbox WHERE refused IS NULL ORDER BY queued_at, permohonan_id",
+    )?;
+    let mut out = Vec::new();
+    let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+    for id in rows {
+        let id = id?;
+        if !skip.contains(&id) {
+            out.push(id);
+            if out.len() >= limit {
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Counts of what is waiting: documents, blobs, and blob bytes.
+pub fn waiting(conn: &Connection) -> Result<(u64, u64, u64), SyncError> {
+    let docs: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM sync_outbox WHERE refused IS NULL",
+        [],
+        |r| r.get(0),
+    )?;
+    let (blobs, bytes): (i64, i64) = conn.query_row(
+        "SELECT COUNT(*), COALESCE(SUM((SELECT length(data) FROM biometrik b
+             WHERE b.sha256 = o.sha256 LIMIT 1)), 0) FROM sync_blob_outbox o",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok((docs as u64, blobs as u64, bytes as u64))
+}
+
+/// Documents the hub refused, with the reason.
+pub fn refused(conn: &Connection) -> Result<Vec<(String, String)>, SyncError> {
+    let mut st = conn.prepare(
+        "SELECT permohonan_id, refused FROM sync_outbox WHERE refused IS NOT NULL ORDER BY permohonan_id",
+    )?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Loads a document's bytes.
+pub fn load_doc(conn: &Connection, id: &str) -> Result<Option<AutoCommit>, SyncError> {
+    let bytes: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT doc FROM permohonan_doc WHERE permohonan_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    bytes
+        .map(|b| {
+            AutoCommit::load(&b).map_err(|e| SyncError::Document {
+                id: id.to_owned(),
+                reason: e.to_string(),
+            })
+        })
+        .transpose()
+}
+
+/// Loads the persisted sync state of a document (fresh if none).
+pub fn load_state(conn: &Connection, id: &str) -> Result<State, SyncError> {
+    let b: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT state FROM sync_doc_state WHERE permohonan_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(b.and_then(|b| State::decode(&b).ok()).unwrap_or_default())
+}
+
+fn save_state(conn: &Connection, id: &str, state: &State) -> Result<(), SyncError> {
+    conn.execute(
+        "INSERT INTO sync_doc_state(permohonan_id, state) VALUES (?1, ?2)
+         ON CONFLICT(permohonan_id) DO UPDATE SET state = excluded.state",
+        params![id, state.encode()],
+    )?;
+    Ok(())
+}
+
+/// Generates the next message for a document (None: nothing to say, or unknown document).
+pub fn generate(
+    conn: &Connection,
+    id: &str,
+    state: &mut State,
+) -> Result<Option<Vec<u8>>, SyncError> {
+    let Some(mut doc) = load_doc(conn, id)? else {
+        return Ok(None);
+    };
+    Ok(doc.sync().generate_sync_message(state).map(Message::encode))
+}
+
+/// Applies the hub's message to a document inside the writer's transaction, saving the
+/// document if it changed and the sync state. Returns whether the document changed.
+pub fn apply(
+    conn: &Connection,
+    id: &str,
+    message: &[u8],
+    state: &mut State,
+) -> Result<bool, SyncError> {
+    let Some(mut doc) = load_doc(conn, id)? else {
+        // A document the hub has but this office does not (e.g. after a restore from an old
+        // backup): its rows cannot be rebuilt from here; the hub keeps it.
+        tracing::warn!(permohonan = %id, "hub sent a document unknown to this office");
+        return Ok(false);
+    };
+    let msg = Message::decode(message).map_err(|e| SyncError::Hub(format!("message: {e}")))?;
+    let before = doc.get_heads();
+    doc.sync()
+        .receive_sync_message(state, msg)
+        .map_err(|e| SyncError::Document {
+            id: id.to_owned(),
+            reason: e.to_string(),
+        })?;
+    let changed = doc.get_heads() != before;
+    if changed {
+        conn.execute(
+            "UPDATE permohonan_doc SET doc = ?2 WHERE permohonan_id = ?1",
+            params![id, doc.save()],
+        )?;
+    }
+    save_state(conn, id, state)?;
+    Ok(changed)
+}
+
+/// Marks a document done if the hub has everything it has (its heads are the shared heads);
+/// otherwise it stays queued. Runs in the writer, so no desk write can slip in between.
+pub fn finish(conn: &Connection, id: &str, state: &State) -> Result<bool, SyncError> {
+    save_state(conn, id, state)?;
+    let Some(mut doc) = load_doc(conn, id)? else {
+        conn.execute("DELETE FROM sync_outbox WHERE permohonan_id = ?1", [id])?;
+        return Ok(true);
+    };
+    let mut heads = doc.get_heads();
+    let mut shared = state.shared_heads.clone();
+    heads.sort();
+    shared.sort();
+    if heads == shared {
+        conn.execute("DELETE FROM sync_outbox WHERE permohonan_id = ?1", [id])?;
+        Ok(true)
+    } else {
+        Ok(false)
+    }
+}
+
+/// Parks a refused document until it changes again.
+pub fn mark_refused(conn: &Connection, id: &str, reason: &str) -> Result<(), SyncError> {
+    conn.execute(
+        "UPDATE sync_outbox SET refused = ?2 WHERE permohonan_id = ?1",
+        params![id, reason],
+    )?;
+    Ok(())
+}
+
+/// The next blobs waiting for upload.
+pub fn blob_batch(conn: &Connection, limit: usize) -> Result<Vec<String>, SyncError> {
+    let mut st =
+        conn.prepare_cached("SELECT sha256 FROM sync_blob_outbox ORDER BY queued_at LIMIT ?1")?;
+    let rows = st.query_map([limit as i64], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// A blob's bytes (from the biometric captures).
+pub fn blob_data(conn: &Connection, sha256: &str) -> Result<Option<Vec<u8>>, SyncError> {
+    Ok(conn
+        .query_row(
+            "SELECT data FROM biometrik WHERE sha256 = ?1 LIMIT 1",
+            [sha256],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Marks a blob as complete at the hub.
+pub fn blob_done(conn: &Connection, sha256: &str) -> Result<(), SyncError> {
+    conn.execute("DELETE FROM sync_blob_outbox WHERE sha256 = ?1", [sha256])?;
+    Ok(())
+}
