@@ -601,33 +601,56 @@ pub enum WorkflowError {
     },
 }
 
+/// Longest accepted operator username (characters).
+pub const MAX_OPERATOR: usize = 64;
+/// Longest accepted free text in an event (reasons, remarks, proof number).
+pub const MAX_TEKS: usize = 500;
+
 fn check_payload(e: &Peristiwa) -> Result<(), WorkflowError> {
     let bad = |field, error| Err(WorkflowError::DataTidakSah { field, error });
     if e.operator.trim().is_empty() {
         return bad("operator", "operator wajib diisi");
     }
-    match &e.aksi {
+    if e.operator.chars().count() > MAX_OPERATOR {
+        return bad("operator", "nama operator terlalu panjang");
+    }
+    let (field, teks) = match &e.aksi {
         Aksi::BerkasDitolak {
             alasan: AlasanPenolakan::Lainnya(s),
         }
         | Aksi::PerekamanGagal {
             alasan: AlasanGagal::Lainnya(s),
-        } if s.trim().is_empty() => return bad("alasan", "keterangan alasan wajib diisi"),
+        } => {
+            if s.trim().is_empty() {
+                return bad("alasan", "keterangan alasan wajib diisi");
+            }
+            ("alasan", Some(s))
+        }
         Aksi::NomorAntrianDiberikan {
             nomor_antrian: NomorAntrian(0),
         } => return bad("nomor_antrian", "nomor antrian harus lebih dari 0"),
-        Aksi::PerekamanBerhasil { nomor_bukti } if nomor_bukti.trim().is_empty() => {
-            return bad("nomor_bukti", "nomor bukti perekaman wajib diisi");
+        Aksi::PerekamanBerhasil { nomor_bukti } => {
+            if nomor_bukti.trim().is_empty() {
+                return bad("nomor_bukti", "nomor bukti perekaman wajib diisi");
+            }
+            ("nomor_bukti", Some(nomor_bukti))
         }
-        _ => {}
+        Aksi::SudahPernahRekam { keterangan } => ("keterangan", Some(keterangan)),
+        _ => ("", None),
+    };
+    if teks.is_some_and(|t| t.chars().count() > MAX_TEKS) {
+        return bad(field, "teks terlalu panjang");
     }
-    if let Some(AlasanTerlambat::Lainnya(s)) = &e.alasan_terlambat
-        && s.trim().is_empty()
-    {
-        return bad(
-            "alasan_terlambat",
-            "keterangan alasan terlambat wajib diisi",
-        );
+    if let Some(AlasanTerlambat::Lainnya(s)) = &e.alasan_terlambat {
+        if s.trim().is_empty() {
+            return bad(
+                "alasan_terlambat",
+                "keterangan alasan terlambat wajib diisi",
+            );
+        }
+        if s.chars().count() > MAX_TEKS {
+            return bad("alasan_terlambat", "teks terlalu panjang");
+        }
     }
     Ok(())
 }

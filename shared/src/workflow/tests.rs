@@ -823,3 +823,66 @@ fn keadaan_round_trips_through_json() {
         Keadaan::awal()
     );
 }
+
+#[test]
+fn oversized_texts_are_refused() {
+    let long = "x".repeat(MAX_TEKS + 1);
+    let mut p = baru();
+    let mut e = ev(0, REG, Aksi::PermohonanDibuat);
+    e.operator = "o".repeat(MAX_OPERATOR + 1);
+    assert!(matches!(
+        p.apply(e),
+        Err(WorkflowError::DataTidakSah {
+            field: "operator",
+            ..
+        })
+    ));
+    jalan(
+        &mut p,
+        vec![
+            ev(0, REG, Aksi::PermohonanDibuat),
+            ev(1, REG, Aksi::BerkasDiterima),
+        ],
+    );
+    assert!(matches!(
+        p.apply(ev(2, REG, tolak(AlasanPenolakan::Lainnya(long.clone())))),
+        Err(WorkflowError::DataTidakSah {
+            field: "alasan",
+            ..
+        })
+    ));
+    jalan(&mut p, vec![ev(2, REG, Aksi::BerkasBenar)]);
+    assert!(matches!(
+        p.apply(ev(
+            3,
+            REG,
+            Aksi::SudahPernahRekam {
+                keterangan: long.clone()
+            }
+        )),
+        Err(WorkflowError::DataTidakSah {
+            field: "keterangan",
+            ..
+        })
+    ));
+    jalan(
+        &mut p,
+        vec![ev(3, REG, antrian(1)), ev(4, REK, Aksi::Dipanggil)],
+    );
+    assert!(matches!(
+        p.apply(ev(5, REK, berhasil(&long))),
+        Err(WorkflowError::DataTidakSah {
+            field: "nomor_bukti",
+            ..
+        })
+    ));
+    assert!(matches!(
+        p.apply(ev(30, REK, berhasil("B")).terlambat(AlasanTerlambat::Lainnya(long))),
+        Err(WorkflowError::DataTidakSah {
+            field: "alasan_terlambat",
+            ..
+        })
+    ));
+    // Exactly at the limit is fine.
+    jalan(&mut p, vec![ev(5, REK, berhasil(&"b".repeat(MAX_TEKS)))]);
+}
