@@ -486,6 +486,27 @@ mod tests {
     }
 
     #[test]
+    fn tables_have_the_official_sizes_and_no_duplicates() {
+        assert_eq!(PROVINSI.len(), 38);
+        assert_eq!(KABUPATEN_SUMATERA_BARAT.len(), 19);
+        let mut p: Vec<u8> = PROVINSI.iter().map(|x| x.kode).collect();
+        p.dedup();
+        assert_eq!(p.len(), 38, "province codes sorted and unique");
+        assert!(p.windows(2).all(|w| w[0] < w[1]));
+        let mut k: Vec<u8> = KABUPATEN_SUMATERA_BARAT.iter().map(|x| x.kode).collect();
+        k.sort_unstable();
+        k.dedup();
+        assert_eq!(k.len(), 19);
+        assert_eq!(
+            KABUPATEN_SUMATERA_BARAT
+                .iter()
+                .filter(|x| x.kode < 70)
+                .count(),
+            12
+        );
+    }
+
+    #[test]
     fn code_parsing_and_serde() {
         let k: KodeKecamatan = "130110".parse().unwrap();
         assert_eq!(k.to_string(), "130110");
