@@ -28,8 +28,16 @@ fn status() -> impl Strategy<Value = StatusPerkawinan> {
     ])
 }
 
+/// Case count: the default keeps `cargo test` fast; `REKAM_PROPTEST_CASES=N` runs longer.
+fn cases(default: u32) -> u32 {
+    std::env::var("REKAM_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(cases(512)))]
 
     #[test]
     fn rule_matches_its_definition(

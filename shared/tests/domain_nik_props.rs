@@ -54,8 +54,16 @@ fn jk() -> impl Strategy<Value = JenisKelamin> {
     prop_oneof![Just(JenisKelamin::LakiLaki), Just(JenisKelamin::Perempuan)]
 }
 
+/// Case count: the default keeps `cargo test` fast; `REKAM_PROPTEST_CASES=N` runs longer.
+fn cases(default: u32) -> u32 {
+    std::env::var("REKAM_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(cases(512)))]
 
     #[test]
     fn nik_round_trip(w in wilayah(), lahir in tanggal(), sex in jk(), serial in 1u16..=9999) {

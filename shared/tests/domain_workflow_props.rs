@@ -386,8 +386,16 @@ fn run(events: &[GenEvent]) -> Result<Run, TestCaseError> {
     Ok((path, used))
 }
 
+/// Case count: the default keeps `cargo test` fast; `REKAM_PROPTEST_CASES=N` runs longer.
+fn cases(default: u32) -> u32 {
+    std::env::var("REKAM_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(400))]
+    #![proptest_config(ProptestConfig::with_cases(cases(400)))]
 
     #[test]
     fn machine_agrees_with_the_sop_model(events in prop::collection::vec(gen_event(), 0..40)) {
