@@ -19,20 +19,46 @@
 
 use super::iso::FingerView;
 
-/// Maximum edge length difference, pixels at 500 dpi.
-const TOL_LEN: i32 = 12;
-/// Maximum angle difference, in 1/65536 of a turn (about 11 degrees).
-const TOL_ANGLE: i32 = 2000;
-/// Neighbours kept in each minutia's edge table.
-const NEIGHBOURS: usize = 9;
-/// Roots tried per match.
-const MAX_ROOTS: usize = 25;
 /// Length buckets of the probe lookup grid.
-const LEN_BUCKETS: usize = 24;
-const LEN_BUCKET_WIDTH: i32 = 2 * TOL_LEN + 1;
-/// Angle buckets (per angle) of the probe lookup grid.
-const ANGLE_BUCKET_WIDTH: i32 = 2 * TOL_ANGLE + 1;
-const ANGLE_BUCKETS: usize = 65536_usize.div_ceil(ANGLE_BUCKET_WIDTH as usize);
+const LEN_BUCKETS: usize = 40;
+
+/// Matcher parameters. The defaults are the tuned values measured in docs/biometrics.md; other
+/// values exist for tuning experiments.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MatcherParams {
+    /// Maximum edge length difference, pixels at 500 dpi.
+    pub tol_len: i32,
+    /// Maximum angle difference, in 1/65536 of a turn (2000 = 11 degrees).
+    pub tol_angle: i32,
+    /// Roots tried per match.
+    pub max_roots: usize,
+    /// Fewest votes (similar edges around it) a minutia pair needs to be tried as a root.
+    pub min_votes: u8,
+    /// Supporting edges a pair needs to count in the score.
+    pub min_support: u16,
+    /// Lookup grid bucket = tolerance window / `grid_div`.
+    pub grid_div: u8,
+    /// Score formula variant (tuning only).
+    pub variant: u8,
+}
+
+impl Default for MatcherParams {
+    fn default() -> Self {
+        MatcherParams {
+            tol_len: 10,
+            tol_angle: 2600,
+            max_roots: 15,
+            min_votes: 1,
+            min_support: 1,
+            grid_div: 2,
+            variant: 3,
+        }
+    }
+}
+
+/// Neighbours kept in each minutia's edge table.
+pub const DEFAULT_NEIGHBOURS: usize = 9;
+
 /// Reference resolution (pixels per centimetre, 500 dpi).
 const REFERENCE_PPCM: f32 = 197.0;
 
@@ -59,9 +85,8 @@ struct Edge {
 #[derive(Clone)]
 pub struct FingerprintTemplate {
     points: Vec<Point>,
-    /// Edge tables, minutia `i`'s edges at `edges[offsets[i]..offsets[i + 1]]`, sorted by length.
+    /// Each minutia's edges to its nearest neighbours (both directions where mutual).
     edges: Vec<Edge>,
-    offsets: Vec<u16>,
 }
 
 // Biometric data: Debug shows only the size.
@@ -75,6 +100,7 @@ impl std::fmt::Debug for FingerprintTemplate {
     }
 }
 
+#[inline]
 fn angle_diff(a: u16, b: u16) -> i32 {
     (a.wrapping_sub(b) as i16 as i32).abs()
 }
@@ -83,6 +109,11 @@ impl FingerprintTemplate {
     /// Prepares one finger view; `resolution` in pixels per centimetre (x, y) from the record
     /// header, used to bring coordinates to 500 dpi. At most 255 minutiae are used.
     pub fn new(view: &FingerView, resolution: (u16, u16)) -> Self {
+        Self::with_neighbours(view, resolution, DEFAULT_NEIGHBOURS)
+    }
+
+    /// [`Self::new`] with another edge table size (tuning).
+    pub fn with_neighbours(view: &FingerView, resolution: (u16, u16), neighbours: usize) -> Self {
         let sx = if resolution.0 > 0 {
             REFERENCE_PPCM / resolution.0 as f32
         } else {
@@ -104,11 +135,9 @@ impl FingerprintTemplate {
             })
             .collect();
         let n = points.len();
-        let mut edges = Vec::with_capacity(n * NEIGHBOURS.min(n.saturating_sub(1)));
-        let mut offsets = Vec::with_capacity(n + 1);
+        let mut edges = Vec::with_capacity(n * neighbours.min(n.saturating_sub(1)));
         let mut near: Vec<(i32, usize)> = Vec::with_capacity(n);
         for (i, p) in points.iter().enumerate() {
-            offsets.push(edges.len() as u16);
             near.clear();
             near.extend(
                 points
@@ -121,27 +150,16 @@ impl FingerprintTemplate {
                     }),
             );
             near.sort_unstable();
-            let start = edges.len();
-            for &(_, j) in near.iter().take(NEIGHBOURS) {
+            for &(_, j) in near.iter().take(neighbours) {
                 edges.push(edge(&points, i, j));
             }
-            edges[start..].sort_unstable_by_key(|e| e.len);
         }
-        offsets.push(edges.len() as u16);
-        FingerprintTemplate {
-            points,
-            edges,
-            offsets,
-        }
+        FingerprintTemplate { points, edges }
     }
 
     /// Number of minutiae used.
     pub fn minutiae_count(&self) -> usize {
         self.points.len()
-    }
-
-    fn table(&self, i: usize) -> &[Edge] {
-        &self.edges[self.offsets[i] as usize..self.offsets[i + 1] as usize]
     }
 }
 
@@ -160,45 +178,84 @@ fn edge(points: &[Point], i: usize, j: usize) -> Edge {
     }
 }
 
-/// How well two edges agree: `None` if beyond tolerance, else an error (smaller is better).
-#[inline]
-fn edge_error(a: &Edge, b: &Edge) -> Option<u32> {
-    let dl = (a.len as i32 - b.len as i32).abs();
-    let da = angle_diff(a.alpha, b.alpha);
-    let db = angle_diff(a.beta, b.beta);
-    if dl > TOL_LEN || da > TOL_ANGLE || db > TOL_ANGLE {
-        return None;
-    }
-    Some((dl * (TOL_ANGLE / TOL_LEN) + da + db) as u32)
+/// Tolerances and the lookup grid geometry derived from them.
+#[derive(Debug, Clone, Copy)]
+struct Geometry {
+    tol_len: i32,
+    tol_angle: i32,
+    /// Weight of one pixel of length error against one angle unit.
+    len_weight: i32,
+    /// Bucket division as multiplication: `ceil(2^32 / width)`.
+    len_inv: u64,
+    angle_inv: u64,
+    angle_buckets: usize,
 }
 
-fn len_bucket(len: i32) -> usize {
-    (len.max(0) / LEN_BUCKET_WIDTH).min(LEN_BUCKETS as i32 - 1) as usize
-}
-fn angle_bucket(a: u16) -> usize {
-    a as usize / ANGLE_BUCKET_WIDTH as usize
-}
-fn cell(l: usize, a: usize, b: usize) -> usize {
-    (l * ANGLE_BUCKETS + a) * ANGLE_BUCKETS + b
-}
-/// Buckets covering `[a - TOL_ANGLE, a + TOL_ANGLE]` on the circle.
-fn angle_buckets(a: u16) -> impl Iterator<Item = usize> {
-    let lo = angle_bucket(a.wrapping_sub(TOL_ANGLE as u16));
-    let hi = angle_bucket(a.wrapping_add(TOL_ANGLE as u16));
-    let count = if hi >= lo {
-        hi - lo + 1
-    } else {
-        hi + ANGLE_BUCKETS - lo + 1
-    };
-    (0..count).map(move |k| (lo + k) % ANGLE_BUCKETS)
+impl Geometry {
+    fn new(p: &MatcherParams) -> Self {
+        let tol_len = p.tol_len.clamp(1, 200);
+        let tol_angle = p.tol_angle.clamp(16, 16000);
+        // Buckets of (2 * tol + 1) / grid_div: finer buckets mean fewer probe edges to check
+        // per candidate edge, and more cells to fill per probe edge.
+        let div = p.grid_div.clamp(1, 4) as i32;
+        let angle_width = ((2 * tol_angle + 1) / div).max(1);
+        let len_width = ((2 * tol_len + 1) / div).max(1);
+        Geometry {
+            tol_len,
+            tol_angle,
+            len_weight: tol_angle / tol_len,
+            len_inv: (1u64 << 32).div_ceil(len_width as u64),
+            angle_inv: (1u64 << 32).div_ceil(angle_width as u64),
+            angle_buckets: 65536usize.div_ceil(angle_width as usize),
+        }
+    }
+
+    /// How well two edges agree: `None` if beyond tolerance, else an error (smaller is better).
+    #[inline]
+    fn edge_error(&self, a: &Edge, b: &Edge) -> Option<u32> {
+        let dl = (a.len as i32 - b.len as i32).abs();
+        let da = angle_diff(a.alpha, b.alpha);
+        let db = angle_diff(a.beta, b.beta);
+        // One combined test (no early exits): the scan over grid cells mispredicts less.
+        let ok = (dl <= self.tol_len) & (da <= self.tol_angle) & (db <= self.tol_angle);
+        ok.then_some((dl * self.len_weight + da + db) as u32)
+    }
+
+    fn len_bucket(&self, len: i32) -> usize {
+        ((len.max(0) as u64 * self.len_inv) >> 32).min(LEN_BUCKETS as u64 - 1) as usize
+    }
+    fn angle_bucket(&self, a: u16) -> usize {
+        ((a as u64 * self.angle_inv) >> 32) as usize
+    }
+    fn cells(&self) -> usize {
+        LEN_BUCKETS * self.angle_buckets * self.angle_buckets
+    }
+    fn cell(&self, l: usize, a: usize, b: usize) -> usize {
+        (l * self.angle_buckets + a) * self.angle_buckets + b
+    }
+    /// Buckets covering `[a - tol, a + tol]` on the circle.
+    fn angle_buckets(&self, a: u16) -> impl Iterator<Item = usize> + use<> {
+        let n = self.angle_buckets;
+        let lo = self.angle_bucket(a.wrapping_sub(self.tol_angle as u16));
+        let hi = self.angle_bucket(a.wrapping_add(self.tol_angle as u16));
+        let count = if hi >= lo {
+            hi - lo + 1
+        } else {
+            hi + n - lo + 1
+        };
+        (0..count.min(n)).map(move |k| (lo + k) % n)
+    }
 }
 
 /// A probe prepared for matching against many candidates (its edge lookup grid and scratch space).
 pub struct FingerprintMatcher<'a> {
     probe: &'a FingerprintTemplate,
-    /// CSR over grid cells: edges of cell `c` are `grid[starts[c]..starts[c + 1]]` (edge indices).
+    params: MatcherParams,
+    geo: Geometry,
+    /// CSR over grid cells: edges of cell `c` are `grid[starts[c]..starts[c + 1]]` (copies, so a
+    /// lookup reads one contiguous run).
     starts: Vec<u16>,
-    grid: Vec<u16>,
+    grid: Vec<Edge>,
     scratch: Scratch,
 }
 
@@ -210,7 +267,14 @@ impl std::fmt::Debug for FingerprintMatcher<'_> {
 
 #[derive(Default)]
 struct Scratch {
-    roots: Vec<(u32, u8, u8)>,
+    roots: Vec<(u8, u8, u8)>,
+    /// Matching edge pairs: (start pair key, error, probe end, candidate end).
+    raw: Vec<(u32, u32, u8, u8)>,
+    /// CSR of `raw` by start pair: `links[offsets[k]..offsets[k + 1]]`.
+    offsets: Vec<u32>,
+    fill: Vec<u32>,
+    links: Vec<(u32, u8, u8)>,
+    votes: Vec<u8>,
     pair_p: Vec<u8>,
     pair_c: Vec<u8>,
     support: Vec<u16>,
@@ -220,37 +284,62 @@ struct Scratch {
 
 const NONE: u8 = u8::MAX;
 
+/// What a pairing found.
+#[derive(Debug, Clone, Copy, Default)]
+struct Pairing {
+    pairs: u32,
+    supported: u32,
+    supports: u32,
+}
+
 impl<'a> FingerprintMatcher<'a> {
     /// Builds the lookup grid of `probe`.
     pub fn new(probe: &'a FingerprintTemplate) -> Self {
-        let cells = LEN_BUCKETS * ANGLE_BUCKETS * ANGLE_BUCKETS;
+        Self::with_params(probe, MatcherParams::default())
+    }
+
+    /// [`Self::new`] with explicit parameters.
+    pub fn with_params(probe: &'a FingerprintTemplate, params: MatcherParams) -> Self {
+        let geo = Geometry::new(&params);
+        let cells = geo.cells();
         let mut counts = vec![0u16; cells + 1];
         let visit = |f: &mut dyn FnMut(usize, usize)| {
             for (k, e) in probe.edges.iter().enumerate() {
-                let l0 = len_bucket(e.len as i32 - TOL_LEN);
-                let l1 = len_bucket(e.len as i32 + TOL_LEN);
+                let l0 = geo.len_bucket(e.len as i32 - geo.tol_len);
+                let l1 = geo.len_bucket(e.len as i32 + geo.tol_len);
                 for l in l0..=l1 {
-                    for a in angle_buckets(e.alpha) {
-                        for b in angle_buckets(e.beta) {
-                            f(cell(l, a, b), k);
+                    for a in geo.angle_buckets(e.alpha) {
+                        for b in geo.angle_buckets(e.beta) {
+                            f(geo.cell(l, a, b), k);
                         }
                     }
                 }
             }
         };
-        visit(&mut |c, _| counts[c + 1] += 1);
+        visit(&mut |c, _| counts[c + 1] = counts[c + 1].saturating_add(1));
         for c in 0..cells {
-            counts[c + 1] += counts[c];
+            counts[c + 1] = counts[c + 1].saturating_add(counts[c]);
         }
         let starts = counts;
         let mut fill = starts.clone();
-        let mut grid = vec![0u16; starts[cells] as usize];
+        let blank = Edge {
+            len: 0,
+            alpha: 0,
+            beta: 0,
+            from: 0,
+            to: 0,
+        };
+        let mut grid = vec![blank; starts[cells] as usize];
         visit(&mut |c, k| {
-            grid[fill[c] as usize] = k as u16;
-            fill[c] += 1;
+            if let Some(slot) = grid.get_mut(fill[c] as usize) {
+                *slot = probe.edges[k];
+                fill[c] += 1;
+            }
         });
         FingerprintMatcher {
             probe,
+            params,
+            geo,
             starts,
             grid,
             scratch: Scratch::default(),
@@ -258,31 +347,69 @@ impl<'a> FingerprintMatcher<'a> {
     }
 
     /// Similarity score of the probe and `candidate`: 0 for nothing in common, growing with the
-    /// number of consistently paired minutiae. Symmetric up to root-order ties.
+    /// number of consistently paired minutiae.
     pub fn score(&mut self, candidate: &FingerprintTemplate) -> f32 {
         let probe = self.probe;
+        let geo = self.geo;
         let (np, nc) = (probe.points.len(), candidate.points.len());
         if np < 2 || nc < 2 {
             return 0.0;
         }
         let s = &mut self.scratch;
-        // 1. Roots: candidate edges similar to probe edges.
-        s.roots.clear();
+        // 1. Roots: every candidate edge similar to a probe edge votes for the two minutia pairs
+        //    at its ends; pairs with the most votes (the most similar neighbourhoods) go first.
+        s.votes.clear();
+        s.votes.resize(np * nc, 0);
         for ce in &candidate.edges {
-            let c = cell(
-                len_bucket(ce.len as i32),
-                angle_bucket(ce.alpha),
-                angle_bucket(ce.beta),
+            let c = geo.cell(
+                geo.len_bucket(ce.len as i32),
+                geo.angle_bucket(ce.alpha),
+                geo.angle_bucket(ce.beta),
             );
-            for &k in &self.grid[self.starts[c] as usize..self.starts[c + 1] as usize] {
-                let pe = &probe.edges[k as usize];
-                if let Some(err) = edge_error(pe, ce) {
-                    s.roots.push((err, pe.from, ce.from));
+            for pe in &self.grid[self.starts[c] as usize..self.starts[c + 1] as usize] {
+                if let Some(err) = geo.edge_error(pe, ce) {
+                    let a = pe.from as usize * nc + ce.from as usize;
+                    let b = pe.to as usize * nc + ce.to as usize;
+                    s.votes[a] = s.votes[a].saturating_add(1);
+                    s.votes[b] = s.votes[b].saturating_add(1);
+                    s.raw.push((a as u32, err, pe.to, ce.to));
                 }
             }
         }
+        // The same matches, grouped by the pair at their start: the pairing's adjacency lists,
+        // so growing a pairing never compares edges again.
+        s.offsets.clear();
+        s.offsets.resize(np * nc + 1, 0);
+        for &(key, ..) in &s.raw {
+            s.offsets[key as usize + 1] += 1;
+        }
+        for i in 0..np * nc {
+            s.offsets[i + 1] += s.offsets[i];
+        }
+        s.links.clear();
+        s.links.resize(s.raw.len(), (0, 0, 0));
+        s.fill.clear();
+        s.fill.extend_from_slice(&s.offsets[..np * nc]);
+        for &(key, err, pn, cn) in &s.raw {
+            let at = &mut s.fill[key as usize];
+            s.links[*at as usize] = (err, pn, cn);
+            *at += 1;
+        }
+        s.raw.clear();
+        s.roots.clear();
+        let min_votes = self.params.min_votes.max(1);
+        for (i, &v) in s.votes.iter().enumerate() {
+            if v >= min_votes {
+                s.roots.push((u8::MAX - v, (i / nc) as u8, (i % nc) as u8));
+            }
+        }
+        let k = self.params.max_roots.max(1);
+        if s.roots.len() > k {
+            s.roots.select_nth_unstable(k - 1);
+            s.roots.truncate(k);
+        }
         s.roots.sort_unstable();
-        // 2. Pairing from each distinct root.
+        // 2. Pairing from each root.
         s.pair_p.clear();
         s.pair_p.resize(np, NONE);
         s.pair_c.clear();
@@ -290,33 +417,35 @@ impl<'a> FingerprintMatcher<'a> {
         s.support.clear();
         s.support.resize(np, 0);
         let mut best = 0.0f32;
-        let mut tried = 0;
-        let mut seen: Vec<(u8, u8)> = Vec::with_capacity(MAX_ROOTS);
         for r in 0..s.roots.len() {
             let (_, p0, c0) = s.roots[r];
-            if seen.contains(&(p0, c0)) {
-                continue;
-            }
-            seen.push((p0, c0));
-            let sc = pair_from(probe, candidate, p0, c0, s);
-            best = best.max(sc);
-            tried += 1;
-            if tried >= MAX_ROOTS {
-                break;
-            }
+            let found = pair_from(nc, p0, c0, self.params.min_support, s);
+            best = best.max(score_of(found, np, nc, self.params.variant));
         }
         best
     }
 }
 
-/// Grows a pairing from root (p0, c0) and scores it; leaves the scratch arrays reset.
-fn pair_from(
-    probe: &FingerprintTemplate,
-    cand: &FingerprintTemplate,
-    p0: u8,
-    c0: u8,
-    s: &mut Scratch,
-) -> f32 {
+fn score_of(f: Pairing, np: usize, nc: usize, variant: u8) -> f32 {
+    let (np, nc) = (np as f32, nc as f32);
+    let k = f.supported as f32;
+    let m = f.pairs as f32;
+    match variant {
+        1 => m * (m / np + m / nc) * 0.5,
+        2 => k * k / (np * nc).sqrt(),
+        3 => (f.supports as f32) * (k / np + k / nc) * 0.5,
+        4 => k * (k / np.min(nc)),
+        5 => k * (k / np + k / nc) * 0.5 + 0.1 * f.supports as f32,
+        6 => (f.supports as f32) * k / (np * nc).sqrt(),
+        7 => (f.supports as f32) * (m / np + m / nc) * 0.5,
+        8 => (f.supports as f32 + k) * (k / np + k / nc) * 0.5,
+        9 => (f.supports as f32).sqrt() * k * (k / np + k / nc) * 0.5,
+        _ => k * (k / np + k / nc) * 0.5,
+    }
+}
+
+/// Grows a pairing from root (p0, c0); leaves the scratch arrays reset.
+fn pair_from(nc: usize, p0: u8, c0: u8, min_support: u16, s: &mut Scratch) -> Pairing {
     use std::cmp::Reverse;
     s.heap.clear();
     s.paired.clear();
@@ -324,52 +453,41 @@ fn pair_from(
     let mut supports = 0u32;
     while let Some(Reverse((_, p, c))) = s.heap.pop() {
         let (pu, cu) = (p as usize, c as usize);
-        if s.pair_p[pu] == NONE && s.pair_c[cu] == NONE {
-            s.pair_p[pu] = c;
-            s.pair_c[cu] = p;
-            s.paired.push(p);
-            // Expand along matching edges.
-            let (pt, ct) = (probe.table(pu), cand.table(cu));
-            let mut lo = 0;
-            for pe in pt {
-                while lo < ct.len() && (ct[lo].len as i32) < pe.len as i32 - TOL_LEN {
-                    lo += 1;
-                }
-                for ce in &ct[lo..] {
-                    if ce.len as i32 > pe.len as i32 + TOL_LEN {
-                        break;
-                    }
-                    if let Some(err) = edge_error(pe, ce) {
-                        let (pn, cn) = (pe.to, ce.to);
-                        let (a, b) = (s.pair_p[pn as usize], s.pair_c[cn as usize]);
-                        if a == NONE && b == NONE {
-                            s.heap.push(Reverse((err, pn, cn)));
-                        } else if a == cn {
-                            s.support[pn as usize] += 1;
-                            s.support[pu] += 1;
-                            supports += 1;
-                        }
-                    }
-                }
+        if s.pair_p[pu] != NONE || s.pair_c[cu] != NONE {
+            continue;
+        }
+        s.pair_p[pu] = c;
+        s.pair_c[cu] = p;
+        s.paired.push(p);
+        // Expand along the matching edges that start at (p, c).
+        let key = pu * nc + cu;
+        for k in s.offsets[key] as usize..s.offsets[key + 1] as usize {
+            let (err, pn, cn) = s.links[k];
+            let (a, b) = (s.pair_p[pn as usize], s.pair_c[cn as usize]);
+            if a == NONE && b == NONE {
+                s.heap.push(Reverse((err, pn, cn)));
+            } else if a == cn {
+                s.support[pn as usize] += 1;
+                s.support[pu] += 1;
+                supports += 1;
             }
         }
     }
-    let m = s.paired.len() as u32;
     let mut supported = 0u32;
     for &p in &s.paired {
         let pu = p as usize;
-        if s.support[pu] > 0 {
+        if s.support[pu] >= min_support {
             supported += 1;
         }
         s.pair_c[s.pair_p[pu] as usize] = NONE;
         s.pair_p[pu] = NONE;
         s.support[pu] = 0;
     }
-    let _ = (m, supports);
-    let (np, nc) = (probe.points.len() as f32, cand.points.len() as f32);
-    let k = supported as f32;
-    // Fraction of each template explained, times the evidence count.
-    k * (k / np + k / nc) * 0.5
+    Pairing {
+        pairs: s.paired.len() as u32,
+        supported,
+        supports,
+    }
 }
 
 /// One-off 1:1 score (builds the probe's lookup grid; prefer [`FingerprintMatcher`] for many).
