@@ -1,3 +1,8 @@
 //! Helpers for Rekam's end-to-end tests: start the real binaries on 127.0.0.1 with temporary
-//! data folders, and a fault-injecting TCP proxy.
+//! data folders ([`harness`]), read an office's database ([`agent_db`]), and a
+//! fault-injecting TCP proxy ([`proxy`]).
 #![forbid(unsafe_code)]
+
+pub mod agent_db;
+pub mod harness;
+pub mod proxy;

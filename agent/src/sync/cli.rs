@@ -73,7 +73,7 @@ pub async fn run(cmd: SyncCommand) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string(&s)?);
             } else {
                 print(&s);
-                for (id, why) in db.read(|c| store::refused(c)).await? {
+                for (id, why) in db.read(store::refused).await? {
                     println!("refused {id}: {why}");
                 }
             }

@@ -23,6 +23,11 @@ use super::store::{self, meta};
 use super::{HubConfig, SyncError};
 use crate::db::Db;
 
+/// Sync states of the documents in the current round.
+type StateMap = HashMap<String, State>;
+/// A document id and this office's message for it (None: nothing to say).
+type Outgoing = (String, Option<Vec<u8>>);
+
 /// Most request/response exchanges in one round.
 const MAX_EXCHANGES: usize = 500;
 /// Blobs uploaded per round.
@@ -256,23 +261,18 @@ pub async fn round(
         let ids = active.clone();
         let st = std::mem::take(&mut states);
         let (st, msgs) = db
-            .read(
-                move |c| -> Result<
-                    (HashMap<String, State>, Vec<(String, Option<Vec<u8>>)>),
-                    SyncError,
-                > {
-                    let mut st = st;
-                    let mut out = Vec::new();
-                    for id in ids {
-                        let state = match st.get_mut(&id) {
-                            Some(s) => s,
-                            None => st.entry(id.clone()).or_insert(store::load_state(c, &id)?),
-                        };
-                        out.push((id.clone(), store::generate(c, &id, state)?));
-                    }
-                    Ok((st, out))
-                },
-            )
+            .read(move |c| -> Result<(StateMap, Vec<Outgoing>), SyncError> {
+                let mut st = st;
+                let mut out = Vec::new();
+                for id in ids {
+                    let state = match st.get_mut(&id) {
+                        Some(s) => s,
+                        None => st.entry(id.clone()).or_insert(store::load_state(c, &id)?),
+                    };
+                    out.push((id.clone(), store::generate(c, &id, state)?));
+                }
+                Ok((st, out))
+            })
             .await?;
         states = st;
         let mut req = SyncRequest {

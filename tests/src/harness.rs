@@ -1,0 +1,534 @@
+//! Starts the real `rekam-hub` and `rekam-agent` binaries on 127.0.0.1 with temporary data
+//! folders and certificates, and drives them the way people do: the CLI for administration,
+//! the agent's JSON API for the desks.
+//!
+//! The binaries are built by this package from the hub's and agent's own `main.rs`
+//! (`rekam-hub-e2e`, `rekam-agent-e2e`, see `tests/Cargo.toml`) and found next to the test
+//! executable (`target/<profile>/`), or through `REKAM_HUB_BIN` / `REKAM_AGENT_BIN`.
+//! Each process writes its log to a file in its folder; [`Proc::log`] reads it.
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, anyhow, bail};
+use serde_json::{Value, json};
+
+/// Password of every demo/test operator.
+pub const PASSWORD: &str = "kata-sandi-uji";
+
+/// Path of one of this package's binaries.
+pub fn exe(name: &str, env_override: &str) -> PathBuf {
+    if let Ok(p) = std::env::var(env_override) {
+        return PathBuf::from(p);
+    }
+    let me = std::env::current_exe().expect("current exe");
+    let mut dir = me.parent().expect("exe dir").to_path_buf();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    dir.join(name)
+}
+
+/// The hub binary.
+pub fn hub_exe() -> PathBuf {
+    exe("rekam-hub-e2e", "REKAM_HUB_BIN")
+}
+
+/// The agent binary.
+pub fn agent_exe() -> PathBuf {
+    exe("rekam-agent-e2e", "REKAM_AGENT_BIN")
+}
+
+/// Runs a command to completion, failing with its output if it fails.
+pub fn run(cmd: &mut Command, stdin: Option<&str>) -> anyhow::Result<String> {
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    if stdin.is_some() {
+        cmd.stdin(Stdio::piped());
+    }
+    let mut child = cmd.spawn().with_context(|| format!("spawn {cmd:?}"))?;
+    if let Some(s) = stdin {
+        child.stdin.take().expect("stdin").write_all(s.as_bytes())?;
+    }
+    let out = child.wait_with_output()?;
+    if !out.status.success() {
+        bail!(
+            "{cmd:?} failed: {}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// A free port on 127.0.0.1 (bound then released: fine for tests on one machine).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// A child process with its log file; killed (SIGKILL) when dropped.
+pub struct Proc {
+    child: Child,
+    /// The log file (stderr).
+    pub log_path: PathBuf,
+    /// Address it printed.
+    pub addr: SocketAddr,
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Proc {
+    /// Starts `cmd`, waiting for a stdout line containing `marker` followed by an address.
+    pub fn spawn(mut cmd: Command, log_path: PathBuf, marker: &str) -> anyhow::Result<Proc> {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)?;
+        cmd.stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .stdin(Stdio::null());
+        let mut child = cmd.spawn().with_context(|| format!("spawn {cmd:?}"))?;
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let marker = marker.to_owned();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if !sent && let Some(rest) = line.split(&marker).nth(1) {
+                    let addr = rest.trim().trim_start_matches("http://").to_owned();
+                    let _ = tx.send(addr);
+                    sent = true;
+                }
+            }
+        });
+        let addr = match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(a) => a,
+            Err(_) => {
+                let _ = child.kill();
+                bail!(
+                    "process did not start: {}",
+                    std::fs::read_to_string(&log_path).unwrap_or_default()
+                );
+            }
+        };
+        let addr: SocketAddr = addr.parse().with_context(|| format!("address {addr:?}"))?;
+        Ok(Proc {
+            child,
+            log_path,
+            addr,
+        })
+    }
+
+    /// `kill -9`.
+    pub fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM and wait (graceful stop).
+    pub fn stop(mut self) -> anyhow::Result<()> {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if self.child.try_wait()?.is_some() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        bail!("process {pid} did not stop on SIGTERM")
+    }
+
+    /// The log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+}
+
+/// A district PKI made with `rekam-hub pki`.
+#[derive(Debug, Clone)]
+pub struct Pki {
+    /// The PKI folder.
+    pub dir: PathBuf,
+}
+
+impl Pki {
+    /// `rekam-hub pki init`.
+    pub fn init(dir: &Path) -> anyhow::Result<Pki> {
+        run(
+            Command::new(hub_exe())
+                .args(["pki", "init", "--dir"])
+                .arg(dir),
+            None,
+        )?;
+        Ok(Pki {
+            dir: dir.to_owned(),
+        })
+    }
+
+    /// `rekam-hub pki issue-agent`; returns the serial.
+    pub fn issue_agent(&self, kecamatan: &str, out: &Path) -> anyhow::Result<String> {
+        let s = run(
+            Command::new(hub_exe())
+                .args(["pki", "issue-agent", "--dir"])
+                .arg(&self.dir)
+                .args(["--kecamatan", kecamatan, "--out"])
+                .arg(out),
+            None,
+        )?;
+        s.split("serial ")
+            .nth(1)
+            .map(|x| x.trim().trim_end_matches(')').to_owned())
+            .ok_or_else(|| anyhow!("no serial in {s:?}"))
+    }
+
+    /// `rekam-hub pki revoke`.
+    pub fn revoke(&self, serial: &str) -> anyhow::Result<()> {
+        run(
+            Command::new(hub_exe())
+                .args(["pki", "revoke", "--dir"])
+                .arg(&self.dir)
+                .args(["--serial", serial]),
+            None,
+        )?;
+        Ok(())
+    }
+}
+
+/// Starts `rekam-hub serve`.
+pub fn start_hub(data: &Path, pki: &Pki, listen: SocketAddr) -> anyhow::Result<Proc> {
+    std::fs::create_dir_all(data)?;
+    let mut cmd = Command::new(hub_exe());
+    cmd.args(["serve", "--data"])
+        .arg(data)
+        .arg("--pki")
+        .arg(&pki.dir)
+        .arg("--listen")
+        .arg(listen.to_string())
+        .env("RUST_LOG", "info");
+    Proc::spawn(cmd, data.join("hub.log"), "listening on ")
+}
+
+/// One document as `rekam-hub inspect` prints it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HubDoc {
+    /// Id.
+    pub id: String,
+    /// Kecamatan.
+    pub kecamatan: String,
+    /// Heads (hex, sorted).
+    pub heads: Vec<String>,
+    /// Blob references and whether each is complete.
+    pub blobs: Vec<(String, bool)>,
+    /// The decision, if any.
+    pub keputusan: Option<Value>,
+}
+
+/// `rekam-hub inspect`.
+pub fn hub_docs(data: &Path) -> anyhow::Result<Vec<HubDoc>> {
+    let out = run(
+        Command::new(hub_exe())
+            .args(["inspect", "--data"])
+            .arg(data),
+        None,
+    )?;
+    out.lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l)?;
+            let mut heads: Vec<String> = v["heads"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|h| h.as_str().map(str::to_owned))
+                .collect();
+            heads.sort();
+            Ok(HubDoc {
+                id: v["id"].as_str().unwrap_or_default().to_owned(),
+                kecamatan: v["kecamatan"].as_str().unwrap_or_default().to_owned(),
+                heads,
+                blobs: v["blobs"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|b| {
+                        (
+                            b["sha256"].as_str().unwrap_or_default().to_owned(),
+                            b["complete"].as_bool().unwrap_or(false),
+                        )
+                    })
+                    .collect(),
+                keputusan: v.get("keputusan").filter(|k| !k.is_null()).cloned(),
+            })
+        })
+        .collect()
+}
+
+/// An office: its folder, certificate folder, device simulator and agent process.
+pub struct Office {
+    /// Kecamatan code.
+    pub kecamatan: String,
+    /// Folder of this office.
+    pub dir: PathBuf,
+    /// Device simulator process.
+    pub sim: Proc,
+    /// Agent process (None while stopped).
+    pub agent: Option<Proc>,
+    /// HTTP client for the desk API.
+    pub http: reqwest::Client,
+    hub_url: String,
+    listen: SocketAddr,
+}
+
+impl Office {
+    /// Creates the office: certificate from `pki`, operators `reg`, `rek`, `kepala`, device
+    /// simulator; then starts the agent syncing with `hub_url`.
+    pub async fn create(
+        root: &Path,
+        pki: &Pki,
+        kecamatan: &str,
+        hub_url: &str,
+    ) -> anyhow::Result<Office> {
+        let dir = root.join(format!("kantor-{kecamatan}"));
+        std::fs::create_dir_all(dir.join("data"))?;
+        pki.issue_agent(kecamatan, &dir.join("tls"))?;
+        for (u, role) in [
+            ("reg", "operator-registrasi"),
+            ("rek", "operator-perekaman"),
+            ("kepala", "kepala-ukl"),
+        ] {
+            run(
+                Command::new(agent_exe())
+                    .args(["user", "add", "--data"])
+                    .arg(dir.join("data"))
+                    .args(["--username", u, "--role", role, "--password-stdin"]),
+                Some(PASSWORD),
+            )?;
+        }
+        let sim_port = free_port();
+        let mut sim_cmd = Command::new(agent_exe());
+        sim_cmd.args(["device-sim", "--listen", &format!("127.0.0.1:{sim_port}")]);
+        let sim = Proc::spawn(sim_cmd, dir.join("sim.log"), "listening on ")
+            .or_else(|_| -> anyhow::Result<Proc> { bail!("device simulator did not start") })?;
+        let listen: SocketAddr = format!("127.0.0.1:{}", free_port()).parse()?;
+        let mut office = Office {
+            kecamatan: kecamatan.to_owned(),
+            dir,
+            sim,
+            agent: None,
+            http: reqwest::Client::builder().no_proxy().build()?,
+            hub_url: hub_url.to_owned(),
+            listen,
+        };
+        office.start()?;
+        Ok(office)
+    }
+
+    /// Writes the config and starts (or restarts) the agent.
+    pub fn start(&mut self) -> anyhow::Result<()> {
+        let config = format!(
+            "data = {data:?}\nlisten = \"{listen}\"\nkecamatan = \"{k}\"\ndevice_url = \"http://{sim}\"\n\n[hub]\nurl = \"{hub}\"\ntls_dir = {tls:?}\ninterval_ms = 300\nbackoff_ms = 200\nmax_backoff_ms = 2000\ntimeout_ms = 10000\n",
+            data = self.dir.join("data").display().to_string(),
+            listen = self.listen,
+            k = self.kecamatan,
+            sim = self.sim.addr,
+            hub = self.hub_url,
+            tls = self.dir.join("tls").display().to_string(),
+        );
+        let path = self.dir.join("rekam-agent.toml");
+        std::fs::write(&path, config)?;
+        let mut cmd = Command::new(agent_exe());
+        cmd.args(["serve", "--config"])
+            .arg(&path)
+            .env("RUST_LOG", "info");
+        self.agent = Some(Proc::spawn(
+            cmd,
+            self.dir.join("agent.log"),
+            "listening on ",
+        )?);
+        Ok(())
+    }
+
+    /// Base URL of the desk API.
+    pub fn base(&self) -> String {
+        format!("http://{}", self.listen)
+    }
+
+    /// Data folder.
+    pub fn data(&self) -> PathBuf {
+        self.dir.join("data")
+    }
+
+    async fn call(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<Value> {
+        let url = format!("{}{path}", self.base());
+        let mut req = match &body {
+            Some(b) => self.http.post(url).json(b),
+            None => self.http.get(url),
+        };
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await?;
+        let status = resp.status();
+        let text = resp.text().await?;
+        if !status.is_success() {
+            bail!("{path}: {status}: {text}");
+        }
+        Ok(serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// Logs in an operator; returns the bearer token.
+    pub async fn login(&self, user: &str) -> anyhow::Result<String> {
+        let v = self
+            .call(
+                None,
+                "/api/login",
+                Some(json!({"username": user, "password": PASSWORD})),
+            )
+            .await?;
+        v["token"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow!("no token in {v}"))
+    }
+
+    /// Records one resident from step 1 to the proof of recording (full biometrics, photo,
+    /// signature). `n` numbers the resident within this office (1..). Returns the id.
+    pub async fn record(&self, reg: &str, rek: &str, n: u16) -> anyhow::Result<String> {
+        let p = resident(&self.kecamatan, n);
+        let v = self
+            .call(Some(reg), "/api/permohonan", Some(json!({"penduduk": p})))
+            .await?;
+        let id = v["id"]
+            .as_str()
+            .ok_or_else(|| anyhow!("no id in {v}"))?
+            .to_owned();
+        let berkas = json!({"berkas": ["hadir_sendiri", "kk"]});
+        self.call(
+            Some(reg),
+            &format!("/api/permohonan/{id}/terima-berkas"),
+            Some(berkas.clone()),
+        )
+        .await?;
+        self.call(
+            Some(reg),
+            &format!("/api/permohonan/{id}/periksa-berkas"),
+            Some(berkas),
+        )
+        .await?;
+        // The resident at the scanner.
+        let r = self
+            .http
+            .post(format!("http://{}/sim/subjek", self.sim.addr))
+            .json(&json!({"subjek": u64::from(n) * 1000 + kec_seed(&self.kecamatan)}))
+            .send()
+            .await?;
+        if !r.status().is_success() {
+            bail!("sim/subjek: {}", r.status());
+        }
+        self.call(
+            Some(reg),
+            &format!("/api/permohonan/{id}/cek-biometrik"),
+            Some(json!({})),
+        )
+        .await?;
+        self.call(
+            Some(rek),
+            &format!("/api/permohonan/{id}/panggil"),
+            Some(json!({"loket": "1"})),
+        )
+        .await?;
+        for m in ["sidik-jari", "iris", "foto", "tanda-tangan"] {
+            self.call(
+                Some(rek),
+                &format!("/api/permohonan/{id}/rekam/{m}"),
+                Some(json!({})),
+            )
+            .await?;
+        }
+        self.call(
+            Some(rek),
+            &format!("/api/permohonan/{id}/berhasil"),
+            Some(json!({})),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// Each document's heads at this office (sorted hex), read from its SQLite file.
+    pub fn doc_heads(&self) -> anyhow::Result<Vec<(String, Vec<String>)>> {
+        crate::agent_db::doc_heads(&self.db())
+    }
+
+    /// The office's SQLite file.
+    pub fn db(&self) -> PathBuf {
+        self.data().join("rekam-agent.db")
+    }
+
+    /// `rekam-agent sync status --json`.
+    pub fn sync_status(&self) -> anyhow::Result<Value> {
+        let out = run(
+            Command::new(agent_exe())
+                .args(["sync", "status", "--json", "--data"])
+                .arg(self.data()),
+            None,
+        )?;
+        Ok(serde_json::from_str(out.trim())?)
+    }
+}
+
+fn kec_seed(k: &str) -> u64 {
+    k.parse::<u64>().unwrap_or(0) % 100
+}
+
+/// A resident of kecamatan `k` (valid NIK for that kecamatan), numbered `n`.
+pub fn resident(k: &str, n: u16) -> Value {
+    use rekam_shared::nik::Nik;
+    use rekam_shared::penduduk::JenisKelamin;
+    use rekam_shared::region::KodeKecamatan;
+    let code: u32 = k.parse().unwrap_or(130101);
+    let kode = KodeKecamatan::new(
+        (code / 10000) as u8,
+        ((code / 100) % 100) as u8,
+        (code % 100) as u8,
+    )
+    .expect("kecamatan");
+    let lahir = chrono::NaiveDate::from_ymd_opt(
+        1980 + i32::from(n % 20),
+        1 + u32::from(n % 12),
+        1 + u32::from(n % 28),
+    )
+    .expect("date");
+    let nik = Nik::from_parts(kode, lahir, JenisKelamin::LakiLaki, n + 1)
+        .expect("nik")
+        .to_string();
+    json!({
+        "nik": nik,
+        "no_kk": format!("{k}011020{:04}", n + 1),
+        "nama": format!("Penduduk {k}-{n}"),
+        "tempat_lahir": "Painan",
+        "tanggal_lahir": lahir.to_string(),
+        "jenis_kelamin": "laki_laki",
+        "status_perkawinan": "belum_kawin",
+        "alamat": "Jl. Pantai Carocok No. 5",
+        "rt": "2",
+        "rw": "1",
+        "nagari": "Painan Selatan",
+        "kecamatan": k
+    })
+}
