@@ -1,0 +1,414 @@
+//! End-to-end sync tests with the real binaries on 127.0.0.1: offices record while
+//! partitioned, reconnect through the faulty proxy (30% of connections cut mid-stream), and
+//! converge: identical heads at the hub and at each office, every blob present and verified,
+//! nothing duplicated; the same with `kill -9` of an agent and of the hub during sync; and the
+//! hub's refusals (no certificate, another kecamatan's certificate, a forged decision, a
+//! revoked certificate), each logged.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use automerge::sync::{Message, State, SyncDoc as _};
+use rekam_agent::sync::HubConfig;
+use rekam_agent::sync::client::{HubClient, WireBytes};
+use rekam_shared::document::{HasilDedup, Keputusan, PermohonanDoc};
+use rekam_shared::wire::{DocMessage, SyncRequest, SyncResponse};
+use rekam_tests::agent_db;
+use rekam_tests::harness::{self, Office, Pki, Proc, free_port, hub_docs, start_hub};
+use rekam_tests::proxy::{Faults, Proxy};
+
+/// Kecamatan of Kabupaten Pesisir Selatan used by the tests.
+const KECAMATAN: [&str; 3] = ["130101", "130102", "130103"];
+
+fn localhost(port: u16) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], port))
+}
+
+/// Waits until every office's documents are at the hub with identical heads and every blob
+/// is complete there. Returns the hub's documents.
+async fn converge(
+    hub_data: &Path,
+    offices: &[&Office],
+    expect_docs: usize,
+    timeout: Duration,
+) -> Vec<harness::HubDoc> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let last = match check(hub_data, offices, expect_docs) {
+            Ok(docs) => return docs,
+            Err(e) => e.to_string(),
+        };
+        if Instant::now() > deadline {
+            let mut logs = String::new();
+            for o in offices {
+                if let Some(a) = &o.agent {
+                    logs.push_str(&format!(
+                        "--- agent {} ---\n{}\n",
+                        o.kecamatan,
+                        tail(&a.log())
+                    ));
+                }
+                logs.push_str(&format!("status: {:?}\n", o.sync_status().ok()));
+            }
+            panic!("no convergence within {timeout:?}: {last}\n{logs}");
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+fn tail(s: &str) -> String {
+    let lines: Vec<&str> = s.lines().collect();
+    lines[lines.len().saturating_sub(30)..].join("\n")
+}
+
+fn check(
+    hub_data: &Path,
+    offices: &[&Office],
+    expect_docs: usize,
+) -> anyhow::Result<Vec<harness::HubDoc>> {
+    let docs = hub_docs(hub_data)?;
+    let ids: BTreeSet<&str> = docs.iter().map(|d| d.id.as_str()).collect();
+    anyhow::ensure!(ids.len() == docs.len(), "duplicate documents at the hub");
+    anyhow::ensure!(
+        docs.len() == expect_docs,
+        "hub has {} documents, expected {expect_docs}",
+        docs.len()
+    );
+    let by_id: BTreeMap<&str, &harness::HubDoc> = docs.iter().map(|d| (d.id.as_str(), d)).collect();
+    for o in offices {
+        let local = o.doc_heads()?;
+        for (id, heads) in &local {
+            let h = by_id
+                .get(id.as_str())
+                .ok_or_else(|| anyhow::anyhow!("{id} of {} not at the hub", o.kecamatan))?;
+            anyhow::ensure!(
+                h.kecamatan == o.kecamatan,
+                "{id}: wrong kecamatan at the hub"
+            );
+            anyhow::ensure!(&h.heads == heads, "{id}: heads differ");
+        }
+        let hub_count = docs.iter().filter(|d| d.kecamatan == o.kecamatan).count();
+        anyhow::ensure!(hub_count == local.len(), "{}: counts differ", o.kecamatan);
+        for sha in agent_db::blob_hashes(&o.db())? {
+            anyhow::ensure!(
+                docs.iter()
+                    .any(|d| d.blobs.iter().any(|(s, complete)| *s == sha && *complete)),
+                "blob {sha} of {} not complete at the hub",
+                o.kecamatan
+            );
+        }
+    }
+    for d in &docs {
+        for (sha, complete) in &d.blobs {
+            anyhow::ensure!(*complete, "{}: blob {sha} missing at the hub", d.id);
+        }
+    }
+    Ok(docs)
+}
+
+async fn record_many(o: &Office, from: u16, n: u16) -> Vec<String> {
+    let reg = o.login("reg").await.unwrap();
+    let rek = o.login("rek").await.unwrap();
+    let mut ids = Vec::new();
+    for i in from..from + n {
+        ids.push(
+            o.record(&reg, &rek, i)
+                .await
+                .unwrap_or_else(|e| panic!("record {i} at {}: {e:#}", o.kecamatan)),
+        );
+    }
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partitioned_offices_converge_through_a_faulty_link() {
+    let root = tempfile::tempdir().unwrap();
+    let pki = Pki::init(&root.path().join("pki")).unwrap();
+    let hub_data = root.path().join("hub");
+    let hub = start_hub(&hub_data, &pki, localhost(0)).unwrap();
+    let proxy = Proxy::start(hub.addr).await.unwrap();
+    proxy.partition(true);
+    let url = format!("https://127.0.0.1:{}", proxy.addr().port());
+    let mut offices = Vec::new();
+    for k in KECAMATAN {
+        offices.push(Office::create(root.path(), &pki, k, &url).await.unwrap());
+    }
+    // Every office records while cut off from the hub.
+    let per_office = 4;
+    for o in &offices {
+        record_many(o, 1, per_office).await;
+    }
+    let st = offices[0].sync_status().unwrap();
+    assert!(st["docs_waiting"].as_u64().unwrap() > 0, "{st}");
+    assert!(hub_docs(&hub_data).unwrap().is_empty());
+
+    // The link comes back, but 30% of connections are cut mid-stream.
+    proxy.set_faults(Faults {
+        cut: 0.3,
+        cut_within_bytes: 30_000,
+        ..Faults::default()
+    });
+    proxy.partition(false);
+    // Once documents flow, the link also drops for a moment mid-transfer.
+    let before = proxy.stats().bytes_up;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while proxy.stats().bytes_up < before + 20_000 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    proxy.partition(true);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    proxy.partition(false);
+    let refs: Vec<&Office> = offices.iter().collect();
+    let docs = converge(
+        &hub_data,
+        &refs,
+        3 * per_office as usize,
+        Duration::from_secs(120),
+    )
+    .await;
+    assert!(
+        proxy.stats().cut > 0,
+        "the proxy cut connections: {:?}",
+        proxy.stats()
+    );
+
+    // The return path: a decision written at the hub reaches its office.
+    let target = docs
+        .iter()
+        .find(|d| d.kecamatan == "130102")
+        .unwrap()
+        .id
+        .clone();
+    harness::run(
+        std::process::Command::new(harness::hub_exe())
+            .args(["decide", "--data"])
+            .arg(&hub_data)
+            .args([
+                "--permohonan",
+                &target,
+                "--hasil",
+                "duplikat",
+                "--oleh",
+                "adjudikator",
+            ]),
+        None,
+    )
+    .unwrap();
+    let office = &offices[1];
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(k) = agent_db::keputusan(&office.db(), &target).unwrap() {
+            assert_eq!(k["hasil"], "duplikat");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "decision did not reach the office"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    converge(
+        &hub_data,
+        &refs,
+        3 * per_office as usize,
+        Duration::from_secs(60),
+    )
+    .await;
+    let st = office.sync_status().unwrap();
+    assert_eq!(st["online"], true, "{st}");
+    assert_eq!(st["docs_waiting"], 0, "{st}");
+    drop(hub);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_of_agent_and_hub_during_sync_loses_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let pki = Pki::init(&root.path().join("pki")).unwrap();
+    let hub_data = root.path().join("hub");
+    let hub_port = free_port();
+    let mut hub = Some(start_hub(&hub_data, &pki, localhost(hub_port)).unwrap());
+    // A slow link, so that kills land in the middle of transfers.
+    let proxy = Proxy::start(localhost(hub_port)).await.unwrap();
+    proxy.set_faults(Faults {
+        bytes_per_sec: Some(400_000),
+        ..Faults::default()
+    });
+    let url = format!("https://127.0.0.1:{}", proxy.addr().port());
+    let mut a = Office::create(root.path(), &pki, "130104", &url)
+        .await
+        .unwrap();
+    let b = Office::create(root.path(), &pki, "130105", &url)
+        .await
+        .unwrap();
+    let mut n = 0;
+    for round in 0..3u64 {
+        record_many(&a, 1 + 3 * round as u16, 3).await;
+        record_many(&b, 1 + 3 * round as u16, 3).await;
+        n += 6;
+        // Let sync start, then kill at a pseudo-random moment.
+        tokio::time::sleep(Duration::from_millis(100 + (round * 277) % 400)).await;
+        if round % 2 == 0 {
+            a.agent.take().unwrap().kill9();
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            a.start().unwrap();
+        } else {
+            hub.take().unwrap().kill9();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            hub = Some(start_hub(&hub_data, &pki, localhost(hub_port)).unwrap());
+        }
+    }
+    assert!(hub.is_some());
+    converge(&hub_data, &[&a, &b], n, Duration::from_secs(120)).await;
+    // The hub restarted with everything: its log shows the documents it loaded.
+    assert!(hub.unwrap().log().contains("rekam-hub ready"));
+}
+
+/// A hand-made office client: the real office certificate of `tls_dir`, documents built here.
+async fn client(url: &str, tls_dir: &Path) -> HubClient {
+    HubClient::new(&HubConfig {
+        url: url.to_owned(),
+        tls_dir: tls_dir.to_owned(),
+        timeout_ms: 10_000,
+        ..HubConfig::default()
+    })
+    .unwrap()
+}
+
+/// Syncs one document until quiet; returns the refusals.
+async fn push(c: &HubClient, doc: &mut PermohonanDoc) -> anyhow::Result<Vec<String>> {
+    let id = doc.id().unwrap();
+    let mut state = State::new();
+    let mut refused = Vec::new();
+    let mut bytes = WireBytes::default();
+    for _ in 0..6 {
+        let Some(m) = doc.automerge().sync().generate_sync_message(&mut state) else {
+            break;
+        };
+        let resp: SyncResponse = c
+            .sync(
+                &SyncRequest {
+                    cursor: 0,
+                    docs: vec![DocMessage {
+                        id: id.clone(),
+                        message: Some(m.encode()),
+                    }],
+                },
+                &mut bytes,
+            )
+            .await?;
+        if !resp.refused.is_empty() {
+            refused.extend(resp.refused.into_iter().map(|r| r.reason));
+            break;
+        }
+        for d in resp.docs {
+            if let Some(b) = d.message {
+                doc.automerge()
+                    .sync()
+                    .receive_sync_message(&mut state, Message::decode(&b)?)?;
+            }
+        }
+    }
+    Ok(refused)
+}
+
+fn new_doc(id: &str, kecamatan: &str) -> PermohonanDoc {
+    let mut d = PermohonanDoc::new(id, kecamatan).unwrap();
+    d.set_penduduk(&harness::resident(kecamatan, 7)).unwrap();
+    d
+}
+
+async fn wait_log(p: &Proc, needle: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !p.log().contains(needle) {
+        assert!(
+            Instant::now() < deadline,
+            "log lacks {needle:?}:\n{}",
+            tail(&p.log())
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hub_refuses_and_logs_what_an_office_may_not_do() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let root = tempfile::tempdir().unwrap();
+    let pki = Pki::init(&root.path().join("pki")).unwrap();
+    let hub_data = root.path().join("hub");
+    let hub = start_hub(&hub_data, &pki, localhost(0)).unwrap();
+    let url = format!("https://127.0.0.1:{}", hub.addr.port());
+    let t1 = root.path().join("tls-130101");
+    let t2 = root.path().join("tls-130102");
+    pki.issue_agent("130101", &t1).unwrap();
+    let serial2 = pki.issue_agent("130102", &t2).unwrap();
+
+    // The rightful office syncs its application.
+    let c1 = client(&url, &t1).await;
+    let mut own = new_doc("p-milik-130101", "130101");
+    assert!(push(&c1, &mut own).await.unwrap().is_empty());
+    assert_eq!(hub_docs(&hub_data).unwrap().len(), 1);
+
+    // 1. No client certificate: the TLS handshake is refused, and logged.
+    let ca = std::fs::read(t1.join("ca.crt")).unwrap();
+    let plain = reqwest::Client::builder()
+        .use_rustls_tls()
+        .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
+        .build()
+        .unwrap();
+    let r = plain
+        .post(format!("{url}/v1/sync"))
+        .body(SyncRequest::default().encode())
+        .send()
+        .await;
+    assert!(r.is_err(), "a client without certificate got {r:?}");
+    wait_log(&hub, "TLS handshake refused").await;
+
+    // 2. Another kecamatan's certificate: neither a new application of 130101 nor an edit of
+    //    130101's existing one is accepted.
+    let c2 = client(&url, &t2).await;
+    let mut foreign = new_doc("p-palsu", "130101");
+    let refused = push(&c2, &mut foreign).await.unwrap();
+    assert!(refused.iter().any(|r| r.contains("130101")), "{refused:?}");
+    let mut stolen = PermohonanDoc::load(&own.save()).unwrap();
+    stolen
+        .set_penduduk(&harness::resident("130101", 8))
+        .unwrap();
+    let refused = push(&c2, &mut stolen).await.unwrap();
+    assert!(!refused.is_empty());
+    wait_log(&hub, "sync change refused").await;
+
+    // 3. A forged decision from the rightful office.
+    own.set_keputusan(&Keputusan {
+        hasil: HasilDedup::Unik,
+        oleh: "kantor".into(),
+        waktu: chrono::Utc::now(),
+        catatan: "palsu".into(),
+        duplikat_dari: vec![],
+    })
+    .unwrap();
+    let refused = push(&c1, &mut own).await.unwrap();
+    assert!(
+        refused.iter().any(|r| r.contains("keputusan")),
+        "{refused:?}"
+    );
+    let docs = hub_docs(&hub_data).unwrap();
+    assert_eq!(docs.len(), 1, "nothing refused was stored");
+    assert!(docs[0].keputusan.is_none());
+    let out = harness::run(
+        std::process::Command::new(harness::hub_exe())
+            .args(["inspect", "--data"])
+            .arg(&hub_data),
+        None,
+    )
+    .unwrap();
+    assert!(!out.contains("palsu"));
+
+    // 4. A revoked certificate is refused at the next connection.
+    pki.revoke(&serial2).unwrap();
+    let c2 = client(&url, &t2).await;
+    let mut again = new_doc("p-130102", "130102");
+    assert!(push(&c2, &mut again).await.is_err());
+    wait_log(&hub, "is revoked").await;
+}
