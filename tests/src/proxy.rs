@@ -1,251 +1,754 @@
-//! A fault-injecting TCP proxy for the end-to-end tests.
+//! A fault-injecting TCP proxy for the end-to-end tests: it stands between an office's
+//! `rekam-agent` and the `rekam-hub` and makes the link as bad as a kecamatan's link can be.
 //!
-//! It forwards `127.0.0.1:PORT` to an upstream address and, as configured through
-//! [`Proxy::set_faults`] at any time: refuses a share of new connections (drop), adds latency
-//! to every chunk (delay), throttles all traffic to a bandwidth shared by every connection like
-//! a real office link (throttle), cuts a share of connections after a random number of bytes
-//! (cut mid-stream), and partitions on command ([`Proxy::partition`]: new connections are
-//! refused and open ones are cut at once). TLS passes through untouched: the proxy sees bytes.
+//! The agent speaks HTTPS with mutual TLS to the hub, so the proxy works on TCP bytes only and
+//! never looks inside. It listens on `127.0.0.1:0` (a random port, see [`FaultProxy::addr`]) and
+//! forwards every accepted connection to an upstream address; the test steers it at run time
+//! through a cloneable handle, [`FaultProxy`] (no global state: two proxies in one test are
+//! independent).
+//!
+//! What it can do, all changeable at any moment with [`FaultProxy::set_faults`] /
+//! [`FaultProxy::update_faults`] (new values apply to new connections and to the next chunk of
+//! open ones):
+//! - **refuse** ([`Faults::refuse`], a probability per connection): accept, then close at once
+//!   with a TCP reset;
+//! - **blackhole** ([`Faults::blackhole`]): accept and never answer; what the client sends is
+//!   swallowed, nothing reaches the upstream, until the client gives up, a partition or shutdown;
+//! - **delay**: a fixed latency plus a uniform random jitter added to every chunk, per direction,
+//!   pipelined like a real link (latency delays bytes, it does not cap throughput) and in order;
+//! - **throttle**: a bandwidth per direction, one token bucket per direction shared by all
+//!   connections (like one office uplink); the bucket's burst is 20 ms of traffic (at least
+//!   1,500 bytes), so measured rates are close to the configured one from the first second;
+//! - **cut mid-stream**: every connection after exactly N bytes ([`Faults::cut_after_bytes`]),
+//!   or a share of connections ([`Faults::cut`], e.g. `0.3`) each at a random byte offset in
+//!   `1..=cut_within_bytes`; bytes are counted over both directions together, exactly that many
+//!   are forwarded, then both sides are closed abruptly (`SO_LINGER` 0, so the peers see a reset);
+//! - **partition** on command: [`FaultProxy::partition`] kills every live connection (reset) and
+//!   refuses new ones until [`FaultProxy::heal`]; [`FaultProxy::cut_all`] only kills the live ones;
+//! - **counters** ([`FaultProxy::stats`]): connections accepted, refused, blackholed, cut, failed,
+//!   live, and bytes forwarded in each direction (for bandwidth benchmarks).
+//!
+//! It is deterministic when seeded: every accepted connection draws its fate (refuse, blackhole,
+//! cut offset, jitter seed) from one [`StdRng`] in accept order, so a test that opens connections
+//! one after the other sees the same faults on every run. Without a seed the proxy takes
+//! `REKAM_PROXY_SEED` from the environment, else a random one, and reports it ([`FaultProxy::seed`])
+//! so a failing run can be replayed.
+//!
+//! Shutdown is clean: [`FaultProxy::shutdown`] closes the listener, ends every connection task and
+//! waits for them; dropping the last clone of the handle does the same in the background. All
+//! connection tasks live in one [`JoinSet`] owned by the listener task, so none can leak.
+//!
+//! ```no_run
+//! # async fn demo(hub: std::net::SocketAddr) -> std::io::Result<()> {
+//! use rekam_tests::proxy::{FaultProxy, Faults};
+//! let proxy = FaultProxy::builder(hub).seed(7).start().await?;
+//! let url = format!("https://127.0.0.1:{}", proxy.addr().port());
+//! proxy.partition(); // the office works alone
+//! // ... record applications through `url` ...
+//! proxy.set_faults(Faults { cut: 0.3, cut_within_bytes: 30_000, ..Faults::none() }.kbit_per_sec(256));
+//! proxy.heal(); // a bad link comes back
+//! println!("{:?}", proxy.stats());
+//! proxy.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! [`Proxy`] is the earlier, smaller API of this module (`partition(bool)`), kept so the existing
+//! end-to-end tests compile; it derefs to [`FaultProxy`].
 
+use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::ops::Deref;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use rand::Rng as _;
+use rand::rngs::StdRng;
+use rand::{Rng as _, SeedableRng as _};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::tcp::{ReadHalf, WriteHalf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch};
+use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 
-/// What the proxy does to traffic.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Faults {
-    /// Probability that a new connection is closed at once.
-    pub refuse: f64,
-    /// Probability that a connection is cut after a random number of bytes.
-    pub cut: f64,
-    /// Upper bound of the random byte budget of a connection that will be cut.
-    pub cut_within_bytes: u64,
-    /// Latency added to every forwarded chunk.
+/// Largest chunk read and forwarded at once.
+const CHUNK: usize = 16 * 1024;
+/// Chunks in flight per direction between the reading and the writing side (the link's buffer).
+const IN_FLIGHT: usize = 64;
+/// Smallest token-bucket burst, one Ethernet frame's worth.
+const MIN_BURST: u64 = 1_500;
+
+/// One direction of a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Client (the agent) to upstream (the hub).
+    Up,
+    /// Upstream to client.
+    Down,
+}
+
+impl Direction {
+    fn index(self) -> usize {
+        match self {
+            Direction::Up => 0,
+            Direction::Down => 1,
+        }
+    }
+}
+
+/// Latency and bandwidth of one direction of the link.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Link {
+    /// Fixed latency added to every chunk.
     pub delay: Duration,
-    /// Bandwidth shared by all connections, bytes per second, per direction.
+    /// Extra latency per chunk, uniform in `0..=jitter` (chunks stay in order).
+    pub jitter: Duration,
+    /// Bandwidth in bytes per second (`None` or 0: unlimited), shared by all connections.
     pub bytes_per_sec: Option<u64>,
 }
 
-/// Counters.
+/// What the proxy does to traffic. `Faults::default()` (= [`Faults::none`]) forwards untouched.
+///
+/// `delay`, `jitter` and `bytes_per_sec` apply to each direction separately (both get that
+/// latency and each gets that bandwidth); [`Faults::up`] / [`Faults::down`] override them for one
+/// direction (e.g. an asymmetric office line).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Faults {
+    /// Probability that a new connection is accepted and closed at once (reset).
+    pub refuse: f64,
+    /// Probability that a new connection is accepted and never answered.
+    pub blackhole: f64,
+    /// Probability that a connection is cut at a random offset in `1..=cut_within_bytes`.
+    pub cut: f64,
+    /// Upper bound of the random cut offset, in bytes over both directions.
+    pub cut_within_bytes: u64,
+    /// Cut every connection after exactly this many bytes over both directions (0: right after
+    /// connecting upstream). With [`Faults::cut`] too, the earlier offset wins.
+    pub cut_after_bytes: Option<u64>,
+    /// Latency added to every chunk, each direction.
+    pub delay: Duration,
+    /// Extra random latency per chunk, uniform in `0..=jitter`, each direction.
+    pub jitter: Duration,
+    /// Bandwidth in bytes per second, each direction, shared by all connections.
+    pub bytes_per_sec: Option<u64>,
+    /// Overrides `delay`, `jitter` and `bytes_per_sec` for client → upstream.
+    pub up: Option<Link>,
+    /// Overrides `delay`, `jitter` and `bytes_per_sec` for upstream → client.
+    pub down: Option<Link>,
+}
+
+impl Faults {
+    /// No faults: a transparent proxy.
+    pub fn none() -> Faults {
+        Faults::default()
+    }
+
+    /// The same faults throttled to `kbit` kilobits (1,000 bits) per second in each direction.
+    pub fn kbit_per_sec(self, kbit: u64) -> Faults {
+        Faults {
+            bytes_per_sec: Some(kbit * 1000 / 8),
+            ..self
+        }
+    }
+
+    /// The same faults with `delay` plus up to `jitter` of latency per chunk, each direction.
+    pub fn latency(self, delay: Duration, jitter: Duration) -> Faults {
+        Faults {
+            delay,
+            jitter,
+            ..self
+        }
+    }
+
+    /// The effective latency and bandwidth of one direction.
+    pub fn link(&self, dir: Direction) -> Link {
+        let own = match dir {
+            Direction::Up => self.up,
+            Direction::Down => self.down,
+        };
+        own.unwrap_or(Link {
+            delay: self.delay,
+            jitter: self.jitter,
+            bytes_per_sec: self.bytes_per_sec,
+        })
+    }
+}
+
+/// Counters since the proxy started.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct ProxyStats {
-    /// Connections accepted.
+    /// Connections accepted (every one, whatever its fate).
     pub connections: u64,
-    /// Connections refused (drop or partition).
+    /// Connections refused (the `refuse` fault or a partition).
     pub refused: u64,
-    /// Connections cut mid-stream.
+    /// Connections blackholed.
+    pub blackholed: u64,
+    /// Connections the proxy closed abruptly: cut mid-stream, partition or [`FaultProxy::cut_all`].
     pub cut: u64,
+    /// Connections that ended on an I/O error of either peer or an unreachable upstream.
+    pub failed: u64,
+    /// Connections open right now (forwarding or blackholed).
+    pub live: u64,
     /// Bytes forwarded client → upstream.
     pub bytes_up: u64,
     /// Bytes forwarded upstream → client.
     pub bytes_down: u64,
 }
 
+/// Token bucket of one direction, shared by every connection. Tokens may go negative: a chunk
+/// reserves its bytes at once and waits until the debt is paid, which keeps the link fair and
+/// its rate exact under concurrency.
+#[derive(Debug)]
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+}
+
+/// The burst of a bucket: 20 ms of traffic, at least one frame.
+fn burst(rate: u64) -> u64 {
+    (rate / 50).max(MIN_BURST)
+}
+
+/// The state shared by the handle, the listener task and every connection task.
 struct Shared {
     upstream: Mutex<SocketAddr>,
     faults: Mutex<Faults>,
+    rng: Mutex<StdRng>,
     partitioned: AtomicBool,
-    epoch: AtomicU64,
+    /// Bumped to kill every live connection.
+    kill: watch::Sender<u64>,
+    buckets: [Mutex<Bucket>; 2],
     connections: AtomicU64,
     refused: AtomicU64,
+    blackholed: AtomicU64,
     cut: AtomicU64,
-    bytes_up: AtomicU64,
-    bytes_down: AtomicU64,
-    /// Virtual clock of the shared link, per direction: when it is free again.
-    link_free: [Mutex<Instant>; 2],
+    failed: AtomicU64,
+    live: AtomicU64,
+    bytes: [AtomicU64; 2],
 }
 
-/// A running proxy; stops when dropped.
-pub struct Proxy {
-    addr: SocketAddr,
-    shared: Arc<Shared>,
-    task: tokio::task::JoinHandle<()>,
+/// Locks a mutex, recovering from a panicked holder (the data are plain settings).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        self.task.abort();
-        self.partition(true);
-    }
+/// What happens to one connection, drawn when it is accepted.
+struct Fate {
+    refuse: bool,
+    blackhole: bool,
+    cut_at: Option<u64>,
+    seed: u64,
 }
 
-impl Proxy {
-    /// Starts a proxy on `127.0.0.1:0` forwarding to `upstream`.
-    pub async fn start(upstream: SocketAddr) -> std::io::Result<Proxy> {
-        Self::start_on("127.0.0.1:0".parse().expect("addr"), upstream).await
+impl Shared {
+    fn faults(&self) -> Faults {
+        lock(&self.faults).clone()
     }
 
-    /// Starts a proxy on `listen` forwarding to `upstream`.
-    pub async fn start_on(listen: SocketAddr, upstream: SocketAddr) -> std::io::Result<Proxy> {
-        let listener = TcpListener::bind(listen).await?;
-        let addr = listener.local_addr()?;
+    /// Draws a connection's fate; always the same number of draws, so that the sequence stays
+    /// reproducible whatever the faults are.
+    fn fate(&self, f: &Faults) -> Fate {
+        let mut rng = lock(&self.rng);
+        let refuse = rng.gen_range(0.0..1.0) < f.refuse;
+        let blackhole = rng.gen_range(0.0..1.0) < f.blackhole;
+        let cut = rng.gen_range(0.0..1.0) < f.cut;
+        let offset = rng.gen_range(1..=f.cut_within_bytes.max(1));
+        let seed = rng.r#gen::<u64>();
+        let cut_at = match (cut.then_some(offset), f.cut_after_bytes) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        Fate {
+            refuse,
+            blackhole,
+            cut_at,
+            seed,
+        }
+    }
+
+    /// Reserves `n` bytes of the direction's bandwidth; returns when they have passed.
+    fn reserve(&self, dir: Direction, n: usize, rate: u64) -> Option<Instant> {
+        let mut b = lock(&self.buckets[dir.index()]);
         let now = Instant::now();
+        let rate_f = rate as f64;
+        let refill = now.saturating_duration_since(b.last).as_secs_f64() * rate_f;
+        b.tokens = (b.tokens + refill).min(burst(rate) as f64);
+        b.last = now;
+        b.tokens -= n as f64;
+        (b.tokens < 0.0).then(|| now + Duration::from_secs_f64(-b.tokens / rate_f))
+    }
+
+    fn count(&self, c: &AtomicU64) {
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Settings for a proxy before it starts; see [`FaultProxy::builder`].
+#[derive(Debug, Clone)]
+pub struct Builder {
+    listen: SocketAddr,
+    upstream: SocketAddr,
+    seed: Option<u64>,
+    faults: Faults,
+}
+
+impl Builder {
+    /// Listens on `listen` instead of `127.0.0.1:0`.
+    pub fn listen(self, listen: SocketAddr) -> Builder {
+        Builder { listen, ..self }
+    }
+
+    /// Seeds the fault decisions (deterministic runs).
+    pub fn seed(self, seed: u64) -> Builder {
+        Builder {
+            seed: Some(seed),
+            ..self
+        }
+    }
+
+    /// Starts with these faults instead of none.
+    pub fn faults(self, faults: Faults) -> Builder {
+        Builder { faults, ..self }
+    }
+
+    /// Binds the listener and starts forwarding.
+    pub async fn start(self) -> io::Result<FaultProxy> {
+        let listener = TcpListener::bind(self.listen).await?;
+        let addr = listener.local_addr()?;
+        let seed = self
+            .seed
+            .or_else(|| std::env::var("REKAM_PROXY_SEED").ok()?.parse().ok())
+            .unwrap_or_else(rand::random);
+        let now = Instant::now();
+        let bucket = || {
+            Mutex::new(Bucket {
+                tokens: 0.0,
+                last: now,
+            })
+        };
         let shared = Arc::new(Shared {
-            upstream: Mutex::new(upstream),
-            faults: Mutex::new(Faults::default()),
+            upstream: Mutex::new(self.upstream),
+            faults: Mutex::new(self.faults),
+            rng: Mutex::new(StdRng::seed_from_u64(seed)),
             partitioned: AtomicBool::new(false),
-            epoch: AtomicU64::new(0),
+            kill: watch::Sender::new(0),
+            buckets: [bucket(), bucket()],
             connections: AtomicU64::new(0),
             refused: AtomicU64::new(0),
+            blackholed: AtomicU64::new(0),
             cut: AtomicU64::new(0),
-            bytes_up: AtomicU64::new(0),
-            bytes_down: AtomicU64::new(0),
-            link_free: [Mutex::new(now), Mutex::new(now)],
+            failed: AtomicU64::new(0),
+            live: AtomicU64::new(0),
+            bytes: [AtomicU64::new(0), AtomicU64::new(0)],
         });
-        let s = shared.clone();
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((client, _)) = listener.accept().await else {
-                    continue;
-                };
-                let s = s.clone();
-                tokio::spawn(async move { handle(s, client).await });
-            }
-        });
-        Ok(Proxy { addr, shared, task })
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(listen(listener, shared.clone(), stopped));
+        Ok(FaultProxy {
+            inner: Arc::new(Handle {
+                addr,
+                seed,
+                shared,
+                stop,
+                task: Mutex::new(Some(task)),
+            }),
+        })
+    }
+}
+
+/// Owned by every clone of [`FaultProxy`]; when the last one goes, the stop channel closes and
+/// the listener task ends every connection.
+struct Handle {
+    addr: SocketAddr,
+    seed: u64,
+    shared: Arc<Shared>,
+    stop: watch::Sender<bool>,
+    task: Mutex<Option<JoinHandle<()>>>,
+}
+
+/// A running fault-injecting proxy, and the cloneable handle that steers it. It stops when
+/// [`FaultProxy::shutdown`] is awaited or when the last clone is dropped.
+#[derive(Clone)]
+pub struct FaultProxy {
+    inner: Arc<Handle>,
+}
+
+impl std::fmt::Debug for FaultProxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FaultProxy")
+            .field("addr", &self.inner.addr)
+            .field("upstream", &self.upstream())
+            .field("seed", &self.inner.seed)
+            .field("partitioned", &self.is_partitioned())
+            .finish_non_exhaustive()
+    }
+}
+
+impl FaultProxy {
+    /// Starts a transparent proxy on `127.0.0.1:0` forwarding to `upstream`.
+    pub async fn start(upstream: SocketAddr) -> io::Result<FaultProxy> {
+        FaultProxy::builder(upstream).start().await
     }
 
-    /// The proxy's address.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Changes the faults (applies to new chunks and connections).
-    pub fn set_faults(&self, f: Faults) {
-        *self.shared.faults.lock().expect("faults") = f;
-    }
-
-    /// Points the proxy at another upstream (e.g. a restarted hub on a new port).
-    pub fn set_upstream(&self, upstream: SocketAddr) {
-        *self.shared.upstream.lock().expect("upstream") = upstream;
-    }
-
-    /// Partitions (true: refuse new connections and cut open ones) or heals (false).
-    pub fn partition(&self, on: bool) {
-        self.shared.partitioned.store(on, Ordering::SeqCst);
-        if on {
-            self.shared.epoch.fetch_add(1, Ordering::SeqCst);
+    /// Settings for a proxy to `upstream`: listen address, seed, initial faults.
+    pub fn builder(upstream: SocketAddr) -> Builder {
+        Builder {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            upstream,
+            seed: None,
+            faults: Faults::none(),
         }
+    }
+
+    /// The address clients connect to.
+    pub fn addr(&self) -> SocketAddr {
+        self.inner.addr
+    }
+
+    /// The seed of the fault decisions (to replay a run).
+    pub fn seed(&self) -> u64 {
+        self.inner.seed
+    }
+
+    /// Where new connections are forwarded.
+    pub fn upstream(&self) -> SocketAddr {
+        *lock(&self.inner.shared.upstream)
+    }
+
+    /// Points new connections at another upstream (e.g. a hub restarted on a new port).
+    pub fn set_upstream(&self, upstream: SocketAddr) {
+        *lock(&self.inner.shared.upstream) = upstream;
+    }
+
+    /// The current faults.
+    pub fn faults(&self) -> Faults {
+        self.inner.shared.faults()
+    }
+
+    /// Replaces the faults: they apply to new connections and to the next chunk of open ones
+    /// (cut offsets are drawn when a connection is accepted).
+    pub fn set_faults(&self, faults: Faults) {
+        *lock(&self.inner.shared.faults) = faults;
+    }
+
+    /// Changes some of the faults in place.
+    pub fn update_faults(&self, change: impl FnOnce(&mut Faults)) {
+        change(&mut lock(&self.inner.shared.faults));
+    }
+
+    /// Kills every live connection (reset) and refuses new ones until [`FaultProxy::heal`].
+    pub fn partition(&self) {
+        self.inner.shared.partitioned.store(true, Ordering::SeqCst);
+        self.cut_all();
+    }
+
+    /// Ends a partition: new connections are forwarded again.
+    pub fn heal(&self) {
+        self.inner.shared.partitioned.store(false, Ordering::SeqCst);
+    }
+
+    /// Whether the proxy is partitioned.
+    pub fn is_partitioned(&self) -> bool {
+        self.inner.shared.partitioned.load(Ordering::SeqCst)
+    }
+
+    /// Kills every live connection (reset) without refusing new ones.
+    pub fn cut_all(&self) {
+        self.inner.shared.kill.send_modify(|e| *e += 1);
     }
 
     /// Counters so far.
     pub fn stats(&self) -> ProxyStats {
-        let s = &self.shared;
+        let s = &self.inner.shared;
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         ProxyStats {
-            connections: s.connections.load(Ordering::Relaxed),
-            refused: s.refused.load(Ordering::Relaxed),
-            cut: s.cut.load(Ordering::Relaxed),
-            bytes_up: s.bytes_up.load(Ordering::Relaxed),
-            bytes_down: s.bytes_down.load(Ordering::Relaxed),
+            connections: get(&s.connections),
+            refused: get(&s.refused),
+            blackholed: get(&s.blackholed),
+            cut: get(&s.cut),
+            failed: get(&s.failed),
+            live: get(&s.live),
+            bytes_up: get(&s.bytes[0]),
+            bytes_down: get(&s.bytes[1]),
+        }
+    }
+
+    /// Stops the proxy for every clone: closes the listener, ends every connection and waits
+    /// until all its tasks are gone.
+    pub async fn shutdown(self) {
+        let _ = self.inner.stop.send(true);
+        let task = lock(&self.inner.task).take();
+        if let Some(task) = task {
+            let _ = task.await;
         }
     }
 }
 
-async fn handle(s: Arc<Shared>, client: TcpStream) {
-    s.connections.fetch_add(1, Ordering::Relaxed);
-    let faults = s.faults.lock().expect("faults").clone();
-    let (refuse, budget) = {
-        let mut rng = rand::thread_rng();
-        let refuse = rng.gen_bool(faults.refuse.clamp(0.0, 1.0));
-        let budget = if rng.gen_bool(faults.cut.clamp(0.0, 1.0)) {
-            Some(rng.gen_range(0..=faults.cut_within_bytes.max(1)))
-        } else {
-            None
-        };
-        (refuse, budget)
-    };
-    if refuse || s.partitioned.load(Ordering::SeqCst) {
-        s.refused.fetch_add(1, Ordering::Relaxed);
+/// The listener task: accepts, and owns every connection task.
+async fn listen(listener: TcpListener, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+    let mut conns = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((client, _)) => {
+                    while conns.try_join_next().is_some() {}
+                    conns.spawn(connection(shared.clone(), client));
+                }
+                // Out of file descriptors and the like: wait instead of spinning.
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            },
+            // A stop request, or every handle dropped.
+            _ = stop.changed() => break,
+        }
+    }
+    drop(listener);
+    conns.shutdown().await;
+}
+
+/// Keeps the `live` gauge right however a connection task ends (even aborted).
+struct Live<'a>(&'a AtomicU64);
+
+impl<'a> Live<'a> {
+    fn new(c: &'a AtomicU64) -> Live<'a> {
+        c.fetch_add(1, Ordering::Relaxed);
+        Live(c)
+    }
+}
+
+impl Drop for Live<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// How a forwarded connection ended.
+enum End {
+    /// Both directions reached end of stream and were shut down in order.
+    Done,
+    /// The proxy cut it (fault, partition, `cut_all`).
+    Cut,
+    /// A peer failed (I/O error, reset).
+    Failed,
+}
+
+/// Closes a socket with a reset instead of a FIN.
+fn reset(sock: TcpStream) {
+    let _ = sock.set_zero_linger();
+    drop(sock);
+}
+
+async fn connection(s: Arc<Shared>, mut client: TcpStream) {
+    s.count(&s.connections);
+    let faults = s.faults();
+    let fate = s.fate(&faults);
+    // Subscribe before reading the partition flag: a partition after this point is seen.
+    let mut kill = s.kill.subscribe();
+    if fate.refuse || s.partitioned.load(Ordering::SeqCst) {
+        s.count(&s.refused);
+        reset(client);
         return;
     }
-    let upstream_addr = *s.upstream.lock().expect("upstream");
-    let Ok(upstream) = TcpStream::connect(upstream_addr).await else {
+    let _live = Live::new(&s.live);
+    if fate.blackhole {
+        s.count(&s.blackholed);
+        blackhole(&s, client, kill).await;
+        return;
+    }
+    let upstream_addr = *lock(&s.upstream);
+    let upstream = tokio::select! {
+        c = TcpStream::connect(upstream_addr) => c,
+        _ = kill.changed() => {
+            s.count(&s.cut);
+            reset(client);
+            return;
+        }
+    };
+    let Ok(mut upstream) = upstream else {
+        s.count(&s.failed);
+        reset(client);
         return;
     };
+    let end = if fate.cut_at == Some(0) {
+        End::Cut
+    } else {
+        forward(&s, &mut client, &mut upstream, &fate, &mut kill).await
+    };
+    match end {
+        End::Done => {}
+        End::Cut => {
+            s.count(&s.cut);
+            reset(client);
+            reset(upstream);
+        }
+        End::Failed => {
+            s.count(&s.failed);
+            reset(client);
+            reset(upstream);
+        }
+    }
+}
+
+/// Forwards both directions until both end, one fails, or the connection is cut.
+async fn forward(
+    s: &Shared,
+    client: &mut TcpStream,
+    upstream: &mut TcpStream,
+    fate: &Fate,
+    kill: &mut watch::Receiver<u64>,
+) -> End {
     let _ = client.set_nodelay(true);
     let _ = upstream.set_nodelay(true);
-    let epoch = s.epoch.load(Ordering::SeqCst);
-    let budget = Arc::new(budget.map(AtomicU64::new));
-    let (cr, cw) = client.into_split();
-    let (ur, uw) = upstream.into_split();
-    let up = pump(s.clone(), cr, uw, 0, epoch, budget.clone());
-    let down = pump(s.clone(), ur, cw, 1, epoch, budget.clone());
-    // When either direction ends (EOF, error, cut), both close.
-    let cut = tokio::select! {
-        c = up => c,
-        c = down => c,
-    };
-    if cut {
-        s.cut.fetch_add(1, Ordering::Relaxed);
+    let (cr, cw) = client.split();
+    let (ur, uw) = upstream.split();
+    let budget = fate.cut_at.map(|n| AtomicI64::new(n as i64));
+    let up = direction(s, Direction::Up, cr, uw, budget.as_ref(), fate.seed);
+    let down = direction(
+        s,
+        Direction::Down,
+        ur,
+        cw,
+        budget.as_ref(),
+        fate.seed.rotate_left(32) ^ 0x9e37_79b9_7f4a_7c15,
+    );
+    tokio::select! {
+        r = async { tokio::try_join!(up, down) } => match r {
+            Ok(_) => End::Done,
+            Err(end) => end,
+        },
+        _ = kill.changed() => End::Cut,
     }
 }
 
-/// Forwards one direction; returns true if the connection was cut by a fault.
-async fn pump(
-    s: Arc<Shared>,
-    mut from: tokio::net::tcp::OwnedReadHalf,
-    mut to: tokio::net::tcp::OwnedWriteHalf,
-    dir: usize,
-    epoch: u64,
-    budget: Arc<Option<AtomicU64>>,
-) -> bool {
-    let mut buf = vec![0u8; 16 * 1024];
-    loop {
-        let n = tokio::select! {
-            r = from.read(&mut buf) => match r {
-                Ok(0) | Err(_) => { let _ = to.shutdown().await; return false; }
+/// One chunk on its way through the link.
+struct Chunk {
+    data: Vec<u8>,
+    due: Instant,
+    /// The connection's cut offset is reached after this chunk.
+    last: bool,
+}
+
+/// One direction: a reading side that meters bandwidth and stamps latency, and a writing side
+/// that delivers each chunk when it is due, joined by a bounded channel (the bytes in flight).
+async fn direction(
+    s: &Shared,
+    dir: Direction,
+    mut from: ReadHalf<'_>,
+    mut to: WriteHalf<'_>,
+    budget: Option<&AtomicI64>,
+    seed: u64,
+) -> Result<(), End> {
+    let (tx, mut rx) = mpsc::channel::<Chunk>(IN_FLIGHT);
+    let reader = async move {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let mut last_due = Instant::now();
+        loop {
+            let link = lock(&s.faults).link(dir);
+            let rate = link.bytes_per_sec.filter(|r| *r > 0);
+            let cap = rate.map_or(CHUNK, |r| (burst(r) as usize).min(CHUNK));
+            let mut data = vec![0u8; cap];
+            let n = match from.read(&mut data).await {
+                Ok(0) => return Ok::<(), End>(()),
                 Ok(n) => n,
-            },
-            _ = wait_partition(&s, epoch) => return true,
-        };
-        let mut n = n;
-        if let Some(b) = budget.as_ref() {
-            let left = b.load(Ordering::SeqCst);
-            if left == 0 {
-                return true;
-            }
-            let take = (n as u64).min(left);
-            b.fetch_sub(take, Ordering::SeqCst);
-            n = take as usize;
-        }
-        let faults = s.faults.lock().expect("faults").clone();
-        if !faults.delay.is_zero() {
-            tokio::time::sleep(faults.delay).await;
-        }
-        if let Some(bps) = faults.bytes_per_sec.filter(|b| *b > 0) {
-            let cost = Duration::from_secs_f64(n as f64 / bps as f64);
-            let done_at = {
-                let mut free = s.link_free[dir].lock().expect("link");
-                let start = (*free).max(Instant::now());
-                *free = start + cost;
-                *free
+                Err(_) => return Err(End::Failed),
             };
-            tokio::time::sleep_until(done_at).await;
+            let mut n = n as i64;
+            let mut last = false;
+            if let Some(b) = budget {
+                let left = b.fetch_sub(n, Ordering::SeqCst);
+                if left <= 0 {
+                    // The other direction reached the offset and is about to cut.
+                    std::future::pending::<()>().await;
+                }
+                if left <= n {
+                    n = left;
+                    last = true;
+                }
+            }
+            data.truncate(n as usize);
+            if let Some(r) = rate
+                && let Some(at) = s.reserve(dir, data.len(), r)
+            {
+                tokio::time::sleep_until(at).await;
+            }
+            let jitter = if link.jitter.is_zero() {
+                Duration::ZERO
+            } else {
+                rng.gen_range(Duration::ZERO..=link.jitter)
+            };
+            let due = (Instant::now() + link.delay + jitter).max(last_due);
+            last_due = due;
+            if tx.send(Chunk { data, due, last }).await.is_err() {
+                return Err(End::Failed);
+            }
+            if last {
+                return Ok(());
+            }
         }
-        if s.epoch.load(Ordering::SeqCst) != epoch {
-            return true;
+    };
+    let writer = async move {
+        while let Some(c) = rx.recv().await {
+            tokio::time::sleep_until(c.due).await;
+            s.bytes[dir.index()].fetch_add(c.data.len() as u64, Ordering::Relaxed);
+            if to.write_all(&c.data).await.is_err() {
+                return Err(End::Failed);
+            }
+            if c.last {
+                return Err(End::Cut);
+            }
         }
-        if to.write_all(&buf[..n]).await.is_err() {
-            return false;
-        }
-        let ctr = if dir == 0 { &s.bytes_up } else { &s.bytes_down };
-        ctr.fetch_add(n as u64, Ordering::Relaxed);
-        if let Some(b) = budget.as_ref()
-            && b.load(Ordering::SeqCst) == 0
-        {
-            return true;
+        let _ = to.shutdown().await;
+        Ok(())
+    };
+    tokio::try_join!(reader, writer).map(|_| ())
+}
+
+/// Swallows what the client sends and never answers, until the client leaves or is killed.
+async fn blackhole(s: &Shared, mut client: TcpStream, mut kill: watch::Receiver<u64>) {
+    let mut buf = vec![0u8; CHUNK];
+    let killed = tokio::select! {
+        _ = async { while let Ok(1..) = client.read(&mut buf).await {} } => false,
+        _ = kill.changed() => true,
+    };
+    if killed {
+        s.count(&s.cut);
+        reset(client);
+    }
+}
+
+/// The earlier API of this module, kept for the existing end-to-end tests: the same proxy, with
+/// `partition(true)` for [`FaultProxy::partition`] and `partition(false)` for
+/// [`FaultProxy::heal`]. Stops when dropped (unless the handle was cloned).
+#[derive(Debug, Clone)]
+pub struct Proxy(FaultProxy);
+
+impl Proxy {
+    /// Starts a transparent proxy on `127.0.0.1:0` forwarding to `upstream`.
+    pub async fn start(upstream: SocketAddr) -> io::Result<Proxy> {
+        FaultProxy::start(upstream).await.map(Proxy)
+    }
+
+    /// Starts a transparent proxy on `listen` forwarding to `upstream`.
+    pub async fn start_on(listen: SocketAddr, upstream: SocketAddr) -> io::Result<Proxy> {
+        FaultProxy::builder(upstream)
+            .listen(listen)
+            .start()
+            .await
+            .map(Proxy)
+    }
+
+    /// Partitions (true: refuse new connections and cut open ones) or heals (false).
+    pub fn partition(&self, on: bool) {
+        if on {
+            self.0.partition();
+        } else {
+            self.0.heal();
         }
     }
 }
 
-async fn wait_partition(s: &Shared, epoch: u64) {
-    while s.epoch.load(Ordering::SeqCst) == epoch {
-        tokio::time::sleep(Duration::from_millis(20)).await;
+impl Deref for Proxy {
+    type Target = FaultProxy;
+
+    fn deref(&self) -> &FaultProxy {
+        &self.0
     }
 }
