@@ -169,13 +169,16 @@ pub async fn rekam(ctx: Ctx<'_>, id: &str, modality: Modality) -> Result<Hasil, 
                 ));
             }
             for c in &caps {
+                // Replace an earlier capture of the same position. Delete + insert rather than
+                // an UPSERT: SQLite lets an UPSERT's DO UPDATE override the OR IGNORE of
+                // statements in triggers fired by it (the sync daemon's triggers use one).
+                tx.execute(
+                    "DELETE FROM biometrik WHERE permohonan_id = ?1 AND modality = ?2 AND position = ?3",
+                    params![id, c.modality.as_str(), c.position],
+                )?;
                 tx.execute(
                     "INSERT INTO biometrik(permohonan_id, modality, position, format, quality,
-                        sha256, data, captured_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                     ON CONFLICT(permohonan_id, modality, position) DO UPDATE SET
-                        format = excluded.format, quality = excluded.quality,
-                        sha256 = excluded.sha256, data = excluded.data,
-                        captured_at = excluded.captured_at",
+                        sha256, data, captured_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                     params![
                         id,
                         c.modality.as_str(),
