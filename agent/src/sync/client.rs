@@ -135,7 +135,12 @@ impl HubClient {
         bytes: &mut WireBytes,
     ) -> Result<(), SyncError> {
         let total = data.len() as u64;
-        let mut st = self.blob_status(sha256).await?;
+        // Optimistic first chunk at offset 0: a blob new to the hub costs one request; if the
+        // hub already holds part of it, it answers 409 and the upload resumes where it stopped.
+        let mut st = BlobStatus {
+            received: 0,
+            complete: false,
+        };
         while !st.complete {
             let from = st.received.min(total) as usize;
             let to = (from + wire::BLOB_CHUNK_BYTES).min(data.len());

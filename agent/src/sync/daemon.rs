@@ -30,8 +30,10 @@ type Outgoing = (String, Option<Vec<u8>>);
 
 /// Most request/response exchanges in one round.
 const MAX_EXCHANGES: usize = 500;
-/// Blobs uploaded per round.
-const BLOB_BATCH: usize = 50;
+/// Blobs taken from the queue at once.
+const BLOB_BATCH: usize = 64;
+/// Blob uploads in flight at once.
+const BLOBS_IN_FLIGHT: usize = 4;
 
 /// The daemon's state, shown in the desk UI and by `rekam-agent sync status`.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -381,23 +383,55 @@ async fn upload_blobs(
     client: &HubClient,
     bytes: &mut WireBytes,
 ) -> Result<usize, SyncError> {
+    use futures::StreamExt as _;
     let mut n = 0;
     loop {
         let batch = db.read(|c| store::blob_batch(c, BLOB_BATCH)).await?;
         if batch.is_empty() {
             return Ok(n);
         }
-        for sha in &batch {
-            let s = sha.clone();
-            let data = db.read(move |c| store::blob_data(c, &s)).await?;
-            if let Some(data) = data {
-                client.upload_blob(sha, &data, bytes).await?;
-            } else {
-                tracing::warn!(blob = %sha, "queued blob no longer stored; dropping it from the queue");
+        // A few uploads in flight hide the round-trip time of a slow link.
+        let results: Vec<Result<(String, WireBytes), SyncError>> =
+            futures::stream::iter(batch.into_iter().map(|sha| async move {
+                let mut b = WireBytes::default();
+                let s = sha.clone();
+                let data = db.read(move |c| store::blob_data(c, &s)).await?;
+                match data {
+                    Some(data) => client.upload_blob(&sha, &data, &mut b).await?,
+                    None => tracing::warn!(
+                        blob = %sha,
+                        "queued blob no longer stored; dropping it from the queue"
+                    ),
+                }
+                Ok((sha, b))
+            }))
+            .buffer_unordered(BLOBS_IN_FLIGHT)
+            .collect()
+            .await;
+        let mut done = Vec::new();
+        let mut first_err = None;
+        for r in results {
+            match r {
+                Ok((sha, b)) => {
+                    bytes.sent += b.sent;
+                    bytes.received += b.received;
+                    done.push(sha);
+                }
+                Err(e) => {
+                    first_err.get_or_insert(e);
+                }
             }
-            let s = sha.clone();
-            db.write(move |tx| store::blob_done(tx, &s)).await?;
-            n += 1;
+        }
+        n += done.len();
+        db.write(move |tx| -> Result<(), SyncError> {
+            for sha in &done {
+                store::blob_done(tx, sha)?;
+            }
+            Ok(())
+        })
+        .await?;
+        if let Some(e) = first_err {
+            return Err(e);
         }
     }
 }
