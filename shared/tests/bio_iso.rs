@@ -292,3 +292,82 @@ proptest! {
         let _ = FingerprintRecord::parse(&b);
     }
 }
+
+/// Long random fuzzing of the record parser (no nightly toolchain here, so no cargo-fuzz):
+/// random bytes, random headers with random bodies, and mutations (byte edits, insertions,
+/// deletions, truncations, splices) of all 320 real records and their ANSI forms. Every parsed
+/// record must write back and re-parse to itself. Runs `BIO_FUZZ_SECS` seconds (default 600):
+/// `BIO_FUZZ_SECS=600 cargo test --release -p rekam-shared --test bio_iso -- --ignored --nocapture fuzz`
+#[test]
+#[ignore]
+fn fuzz_parser_for_a_duration() {
+    use rekam_shared::bio::synth::SplitMix64;
+    let secs: u64 = std::env::var("BIO_FUZZ_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(600);
+    let mut seeds: Vec<Vec<u8>> = all_fixture_records().into_iter().map(|(_, b)| b).collect();
+    let ansi: Vec<Vec<u8>> = seeds.iter().map(|b| to_ansi(b)).collect();
+    seeds.extend(ansi);
+    let mut rng = SplitMix64::new(
+        std::env::var("BIO_FUZZ_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(1),
+    );
+    let start = std::time::Instant::now();
+    let (mut cases, mut accepted) = (0u64, 0u64);
+    while start.elapsed().as_secs() < secs {
+        for _ in 0..10_000 {
+            let mut b: Vec<u8> = match rng.below(4) {
+                0 => (0..rng.below(300)).map(|_| rng.next_u64() as u8).collect(),
+                1 => {
+                    let mut b = seeds[rng.below(seeds.len() as u64) as usize][..24].to_vec();
+                    b.extend((0..rng.below(300)).map(|_| rng.next_u64() as u8));
+                    b
+                }
+                _ => seeds[rng.below(seeds.len() as u64) as usize].clone(),
+            };
+            for _ in 0..=rng.below(4) {
+                if b.is_empty() {
+                    break;
+                }
+                let at = rng.below(b.len() as u64) as usize;
+                match rng.below(6) {
+                    0 | 1 => b[at] = rng.next_u64() as u8,
+                    2 => b.insert(at, rng.next_u64() as u8),
+                    3 => {
+                        b.remove(at);
+                    }
+                    4 => b.truncate(at),
+                    _ => {
+                        let other = &seeds[rng.below(seeds.len() as u64) as usize];
+                        let from = rng.below(other.len() as u64) as usize;
+                        let n = (rng.below(16) as usize)
+                            .min(other.len() - from)
+                            .min(b.len() - at);
+                        b[at..at + n].copy_from_slice(&other[from..from + n]);
+                    }
+                }
+            }
+            if rng.below(2) == 0 && b.len() >= 12 {
+                // Keep the length field consistent half the time, to reach the deeper checks.
+                let n = b.len() as u32;
+                if b[8] == 0 && b[9] == 0 {
+                    b[8..12].copy_from_slice(&n.to_be_bytes());
+                }
+            }
+            cases += 1;
+            if let Ok(r) = FingerprintRecord::parse(&b) {
+                accepted += 1;
+                let iso = r.to_iso_bytes().unwrap();
+                let again = FingerprintRecord::parse(&iso).unwrap();
+                assert_eq!(again.views, r.views);
+            }
+        }
+    }
+    println!(
+        "fuzz: {cases} cases in {:.0} s, {accepted} accepted, no panic",
+        start.elapsed().as_secs_f64()
+    );
+}

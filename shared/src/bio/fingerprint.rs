@@ -48,7 +48,7 @@ impl Default for MatcherParams {
             tol_len: 10,
             tol_angle: 2600,
             max_roots: 15,
-            min_votes: 1,
+            min_votes: 2,
             min_support: 1,
             grid_div: 2,
             variant: 3,
@@ -210,15 +210,14 @@ impl Geometry {
         }
     }
 
-    /// How well two edges agree: `None` if beyond tolerance, else an error (smaller is better).
-    #[inline]
-    fn edge_error(&self, a: &Edge, b: &Edge) -> Option<u32> {
+    /// [`Self::edge_error`] without a branch: (within tolerance, error).
+    #[inline(always)]
+    fn edge_fit(&self, a: &Edge, b: &Edge) -> (bool, u32) {
         let dl = (a.len as i32 - b.len as i32).abs();
         let da = angle_diff(a.alpha, b.alpha);
         let db = angle_diff(a.beta, b.beta);
-        // One combined test (no early exits): the scan over grid cells mispredicts less.
         let ok = (dl <= self.tol_len) & (da <= self.tol_angle) & (db <= self.tol_angle);
-        ok.then_some((dl * self.len_weight + da + db) as u32)
+        (ok, (dl * self.len_weight + da + db) as u32)
     }
 
     fn len_bucket(&self, len: i32) -> usize {
@@ -268,17 +267,17 @@ impl std::fmt::Debug for FingerprintMatcher<'_> {
 #[derive(Default)]
 struct Scratch {
     roots: Vec<(u8, u8, u8)>,
-    /// Matching edge pairs: (start pair key, error, probe end, candidate end).
-    raw: Vec<(u32, u32, u8, u8)>,
-    /// CSR of `raw` by start pair: `links[offsets[k]..offsets[k + 1]]`.
-    offsets: Vec<u32>,
-    fill: Vec<u32>,
-    links: Vec<(u32, u8, u8)>,
+    /// Matching edge pairs: (probe start, candidate start, error, probe end, candidate end).
+    raw: Vec<(u8, u8, u32, u8, u8)>,
+    /// `raw` grouped by probe start minutia: `links[group[p]..group[p + 1]]`, without the probe start.
+    group: Vec<u32>,
+    links: Vec<(u8, u32, u8, u8)>,
     votes: Vec<u8>,
     pair_p: Vec<u8>,
     pair_c: Vec<u8>,
     support: Vec<u16>,
-    heap: std::collections::BinaryHeap<std::cmp::Reverse<(u32, u8, u8)>>,
+    /// Candidate pairs packed as `error << 16 | p << 8 | c`, smallest error first.
+    heap: std::collections::BinaryHeap<std::cmp::Reverse<u64>>,
     paired: Vec<u8>,
 }
 
@@ -358,49 +357,69 @@ impl<'a> FingerprintMatcher<'a> {
         let s = &mut self.scratch;
         // 1. Roots: every candidate edge similar to a probe edge votes for the two minutia pairs
         //    at its ends; pairs with the most votes (the most similar neighbourhoods) go first.
-        s.votes.clear();
-        s.votes.resize(np * nc, 0);
+        // `votes` is all zeros between calls; only touched entries are reset afterwards, so no
+        // pass over all n_p x n_c pairs is ever made.
+        if s.votes.len() < np * nc {
+            s.votes.resize(np * nc, 0);
+        }
+        // Branch-free scan: every probe edge of the cell is written, and kept (n advances) only
+        // if it matches; the outcome is unpredictable, a branch would mispredict often.
+        let mut n = 0usize;
         for ce in &candidate.edges {
             let c = geo.cell(
                 geo.len_bucket(ce.len as i32),
                 geo.angle_bucket(ce.alpha),
                 geo.angle_bucket(ce.beta),
             );
-            for pe in &self.grid[self.starts[c] as usize..self.starts[c + 1] as usize] {
-                if let Some(err) = geo.edge_error(pe, ce) {
-                    let a = pe.from as usize * nc + ce.from as usize;
-                    let b = pe.to as usize * nc + ce.to as usize;
-                    s.votes[a] = s.votes[a].saturating_add(1);
-                    s.votes[b] = s.votes[b].saturating_add(1);
-                    s.raw.push((a as u32, err, pe.to, ce.to));
-                }
+            let cell = &self.grid[self.starts[c] as usize..self.starts[c + 1] as usize];
+            if s.raw.len() < n + cell.len() {
+                s.raw.resize(n + cell.len() + 256, (0, 0, 0, 0, 0));
+            }
+            for pe in cell {
+                let (ok, err) = geo.edge_fit(pe, ce);
+                s.raw[n] = (pe.from, ce.from, err, pe.to, ce.to);
+                n += ok as usize;
             }
         }
-        // The same matches, grouped by the pair at their start: the pairing's adjacency lists,
-        // so growing a pairing never compares edges again.
-        s.offsets.clear();
-        s.offsets.resize(np * nc + 1, 0);
-        for &(key, ..) in &s.raw {
-            s.offsets[key as usize + 1] += 1;
+        s.raw.truncate(n);
+        for r in &s.raw {
+            let a = r.0 as usize * nc + r.1 as usize;
+            let b = r.3 as usize * nc + r.4 as usize;
+            s.votes[a] = s.votes[a].saturating_add(1);
+            s.votes[b] = s.votes[b].saturating_add(1);
         }
-        for i in 0..np * nc {
-            s.offsets[i + 1] += s.offsets[i];
+        // The same matches grouped by their probe start minutia (counting sort): the pairing's
+        // adjacency lists, so growing a pairing never compares edges again.
+        s.group.clear();
+        s.group.resize(np + 1, 0);
+        for r in &s.raw {
+            s.group[r.0 as usize + 1] += 1;
+        }
+        for i in 0..np {
+            s.group[i + 1] += s.group[i];
         }
         s.links.clear();
-        s.links.resize(s.raw.len(), (0, 0, 0));
-        s.fill.clear();
-        s.fill.extend_from_slice(&s.offsets[..np * nc]);
-        for &(key, err, pn, cn) in &s.raw {
-            let at = &mut s.fill[key as usize];
-            s.links[*at as usize] = (err, pn, cn);
+        s.links.resize(s.raw.len(), (0, 0, 0, 0));
+        for r in &s.raw {
+            let at = &mut s.group[r.0 as usize];
+            s.links[*at as usize] = (r.1, r.2, r.3, r.4);
             *at += 1;
         }
-        s.raw.clear();
+        // `group[p]` is now the end of p's run; shift back to starts.
+        for i in (1..=np).rev() {
+            s.group[i] = s.group[i - 1];
+        }
+        s.group[0] = 0;
         s.roots.clear();
         let min_votes = self.params.min_votes.max(1);
-        for (i, &v) in s.votes.iter().enumerate() {
-            if v >= min_votes {
-                s.roots.push((u8::MAX - v, (i / nc) as u8, (i % nc) as u8));
+        // Collect each voted pair once (taking its count resets it to zero for the next call).
+        for i in 0..s.raw.len() {
+            let r = s.raw[i];
+            for (p, c) in [(r.0, r.1), (r.3, r.4)] {
+                let v = std::mem::take(&mut s.votes[p as usize * nc + c as usize]);
+                if v >= min_votes {
+                    s.roots.push((u8::MAX - v, p, c));
+                }
             }
         }
         let k = self.params.max_roots.max(1);
@@ -419,7 +438,7 @@ impl<'a> FingerprintMatcher<'a> {
         let mut best = 0.0f32;
         for r in 0..s.roots.len() {
             let (_, p0, c0) = s.roots[r];
-            let found = pair_from(nc, p0, c0, self.params.min_support, s);
+            let found = pair_from(p0, c0, self.params.min_support, s);
             best = best.max(score_of(found, np, nc, self.params.variant));
         }
         best
@@ -445,13 +464,14 @@ fn score_of(f: Pairing, np: usize, nc: usize, variant: u8) -> f32 {
 }
 
 /// Grows a pairing from root (p0, c0); leaves the scratch arrays reset.
-fn pair_from(nc: usize, p0: u8, c0: u8, min_support: u16, s: &mut Scratch) -> Pairing {
+fn pair_from(p0: u8, c0: u8, min_support: u16, s: &mut Scratch) -> Pairing {
     use std::cmp::Reverse;
     s.heap.clear();
     s.paired.clear();
-    s.heap.push(Reverse((0, p0, c0)));
+    s.heap.push(Reverse(((p0 as u64) << 8) | c0 as u64));
     let mut supports = 0u32;
-    while let Some(Reverse((_, p, c))) = s.heap.pop() {
+    while let Some(Reverse(packed)) = s.heap.pop() {
+        let (p, c) = ((packed >> 8) as u8, packed as u8);
         let (pu, cu) = (p as usize, c as usize);
         if s.pair_p[pu] != NONE || s.pair_c[cu] != NONE {
             continue;
@@ -460,12 +480,16 @@ fn pair_from(nc: usize, p0: u8, c0: u8, min_support: u16, s: &mut Scratch) -> Pa
         s.pair_c[cu] = p;
         s.paired.push(p);
         // Expand along the matching edges that start at (p, c).
-        let key = pu * nc + cu;
-        for k in s.offsets[key] as usize..s.offsets[key + 1] as usize {
-            let (err, pn, cn) = s.links[k];
+        for k in s.group[pu] as usize..s.group[pu + 1] as usize {
+            let (cf, err, pn, cn) = s.links[k];
+            if cf != c {
+                continue;
+            }
             let (a, b) = (s.pair_p[pn as usize], s.pair_c[cn as usize]);
             if a == NONE && b == NONE {
-                s.heap.push(Reverse((err, pn, cn)));
+                s.heap.push(Reverse(
+                    ((err as u64) << 16) | ((pn as u64) << 8) | cn as u64,
+                ));
             } else if a == cn {
                 s.support[pn as usize] += 1;
                 s.support[pu] += 1;
