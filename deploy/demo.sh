@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Rekam demo on one machine: a hub and two kecamatan offices of Kabupaten Pesisir Selatan
+# (130101 Pancung Soal, 130105 IV Jurai) on 127.0.0.1, each with its device simulator.
+# First run: builds, creates the district CA, office certificates and demo operators.
+# Ctrl-C stops everything cleanly; a second run resumes with the same data.
+#
+#   deploy/demo.sh                 # data in ./rekam-demo
+#   REKAM_DEMO_DIR=/tmp/x deploy/demo.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DIR=${REKAM_DEMO_DIR:-rekam-demo}
+PROFILE=${REKAM_DEMO_PROFILE:-release}
+PASSWORD=${REKAM_DEMO_PASSWORD:-rekam-demo}
+HUB_ADDR=127.0.0.1:8443
+# kecamatan:desk port:device simulator port:name
+OFFICES=("130101:8081:4501:Pancung Soal" "130105:8082:4502:IV Jurai")
+
+if [ "$PROFILE" = release ]; then
+  cargo build --release -p rekam-hub -p rekam-agent
+else
+  cargo build -p rekam-hub -p rekam-agent
+fi
+BIN=target/$PROFILE
+mkdir -p "$DIR"
+
+if [ ! -f "$DIR/pki/ca.crt" ]; then
+  "$BIN/rekam-hub" pki init --dir "$DIR/pki"
+fi
+
+for o in "${OFFICES[@]}"; do
+  IFS=: read -r k port simport name <<<"$o"
+  od="$DIR/kantor-$k"
+  mkdir -p "$od/data"
+  if [ ! -f "$od/tls/office.crt" ]; then
+    "$BIN/rekam-hub" pki issue-agent --dir "$DIR/pki" --kecamatan "$k" --out "$od/tls"
+  fi
+  if [ ! -f "$od/.operators" ]; then
+    for u in "reg:operator-registrasi" "rek:operator-perekaman" "kepala:kepala-ukl"; do
+      printf '%s' "$PASSWORD" | "$BIN/rekam-agent" user add --data "$od/data" \
+        --username "${u%%:*}" --role "${u#*:}" --password-stdin
+    done
+    touch "$od/.operators"
+  fi
+  cat >"$od/rekam-agent.toml" <<TOML
+data = "$od/data"
+listen = "127.0.0.1:$port"
+kecamatan = "$k"
+device_url = "http://127.0.0.1:$simport"
+
+[hub]
+url = "https://$HUB_ADDR"
+tls_dir = "$od/tls"
+interval_ms = 2000
+TOML
+done
+
+pids=()
+stop() {
+  trap - INT TERM
+  echo
+  echo "stopping..."
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  wait
+  echo "stopped; run again to resume"
+  exit 0
+}
+trap stop INT TERM
+
+"$BIN/rekam-hub" serve --data "$DIR/hub" --pki "$DIR/pki" --listen "$HUB_ADDR" \
+  2>>"$DIR/hub.log" >/dev/null &
+pids+=($!)
+for o in "${OFFICES[@]}"; do
+  IFS=: read -r k port simport name <<<"$o"
+  od="$DIR/kantor-$k"
+  "$BIN/rekam-agent" device-sim --listen "127.0.0.1:$simport" 2>>"$od/sim.log" >/dev/null &
+  pids+=($!)
+  "$BIN/rekam-agent" serve --config "$od/rekam-agent.toml" 2>>"$od/agent.log" >/dev/null &
+  pids+=($!)
+done
+
+sleep 1
+echo
+echo "Rekam demo running (data in $DIR, logs *.log there):"
+echo "  hub            https://$HUB_ADDR  (mutual TLS: offices only)"
+for o in "${OFFICES[@]}"; do
+  IFS=: read -r k port simport name <<<"$o"
+  echo "  kecamatan $k $name: http://127.0.0.1:$port"
+done
+echo "  logins: reg / rek / kepala, password '$PASSWORD'"
+echo "  sync:   $BIN/rekam-agent sync status --data $DIR/kantor-130101/data"
+echo "  decide: $BIN/rekam-hub decide --data $DIR/hub --permohonan ID --hasil duplikat"
+echo "Ctrl-C stops everything."
+wait
