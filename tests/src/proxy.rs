@@ -686,7 +686,11 @@ async fn direction(
     };
     let writer = async move {
         while let Some(c) = rx.recv().await {
-            tokio::time::sleep_until(c.due).await;
+            // Only sleep for a real delay: the timer works in whole milliseconds, so even an
+            // elapsed deadline would cost up to one.
+            if c.due > Instant::now() {
+                tokio::time::sleep_until(c.due).await;
+            }
             s.bytes[dir.index()].fetch_add(c.data.len() as u64, Ordering::Relaxed);
             if to.write_all(&c.data).await.is_err() {
                 return Err(End::Failed);
