@@ -219,6 +219,15 @@ async fn partitioned_offices_converge_through_a_faulty_link() {
     let st = office.sync_status().unwrap();
     assert_eq!(st["online"], true, "{st}");
     assert_eq!(st["docs_waiting"], 0, "{st}");
+    // `sync now` forces a round of the running agent and reports it.
+    let out = harness::run(
+        std::process::Command::new(harness::agent_exe())
+            .args(["sync", "now", "--wait", "20", "--data"])
+            .arg(office.data()),
+        None,
+    )
+    .unwrap();
+    assert!(out.contains("online"), "{out}");
     drop(hub);
 }
 

@@ -182,16 +182,21 @@ async fn wait(db: &Db, handle: &SyncHandle, delay: Duration) {
             _ = handle.wake.notified() => return,
             _ = tokio::time::sleep(step) => {}
         }
-        let forced = db
-            .write(|tx| -> Result<bool, SyncError> {
-                let f = store::get_meta(tx, meta::FORCE)?.is_some_and(|v| !v.is_empty());
-                if f {
-                    store::set_meta(tx, meta::FORCE, "")?;
-                }
-                Ok(f)
-            })
+        // Cheap read first; the writer is only involved when the flag is set.
+        let flagged = db
+            .read(|c| store::get_meta(c, meta::FORCE))
             .await
-            .unwrap_or(false);
+            .ok()
+            .flatten()
+            .is_some_and(|v| !v.is_empty());
+        let forced = flagged
+            && db
+                .write(|tx| -> Result<bool, SyncError> {
+                    store::set_meta(tx, meta::FORCE, "")?;
+                    Ok(true)
+                })
+                .await
+                .unwrap_or(false);
         if forced {
             return;
         }
