@@ -9,7 +9,11 @@
 //! {"subjek": N}`: subject N's finger at position p is FVC finger `101 + (N + p) % 10`, so up to ten
 //! subjects have pairwise different fingers at every position; their irises are synthetic with
 //! seed N. Each capture takes the next of the four impressions, so two captures of the same
-//! subject are genuine (not byte-identical) samples. `POST /sim/mode {"mode": ...}` injects
+//! subject are genuine (not byte-identical) samples. Subject 0 means "automatic": each
+//! application (the transactionId's first 36 characters, the permohonan id) is a different
+//! person, with synthetic irises and synthetic minutiae fingers (a seeded master set of minutiae
+//! per finger, jittered, thinned and shifted per capture), so demos and load tests can record
+//! thousands of distinct persons. `POST /sim/mode {"mode": ...}` injects
 //! faults: `normal`, `lambat` (answers after 60 s), `sampah` (invalid JSON), `rusak` (valid JSON,
 //! corrupt template), `tidak-siap` (device reports not ready).
 
@@ -208,9 +212,78 @@ async fn info(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Response {
     }
 }
 
+/// The automatic subject of a transaction: a hash of the permohonan id it starts with.
+pub fn auto_subjek(transaction_id: &str) -> u64 {
+    let key = transaction_id.get(..36).unwrap_or(transaction_id);
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for b in key.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    1_000_000 + h % (1 << 40)
+}
+
+/// A synthetic ISO/IEC 19794-2 record of `subjek`'s finger `p`, capture `n`: a seeded master
+/// set of 30-45 minutiae, each capture shifted (up to 12 px), jittered (2 px, 3 angle units),
+/// with about 10% of minutiae missed.
+pub fn synth_finger(subjek: u64, p: usize, n: u64) -> Vec<u8> {
+    use rekam_shared::bio::iso::{
+        FingerPosition, FingerView, FingerprintRecord, Minutia, MinutiaKind, RecordFormat,
+    };
+    use rekam_shared::bio::synth::SplitMix64;
+    let mut master = SplitMix64::new(subjek.wrapping_mul(31).wrapping_add(p as u64 + 1));
+    let mut cap = SplitMix64::new(subjek ^ (n.wrapping_add(1) << 32) ^ (p as u64 + 7));
+    let count = 30 + master.below(16) as usize;
+    let (dx, dy) = (cap.below(25) as i32 - 12, cap.below(25) as i32 - 12);
+    let mut minutiae = Vec::new();
+    for _ in 0..count {
+        let x = 40 + master.below(220) as i32;
+        let y = 40 + master.below(320) as i32;
+        let angle = master.below(256) as i32;
+        let kind = if master.below(2) == 0 {
+            MinutiaKind::RidgeEnding
+        } else {
+            MinutiaKind::Bifurcation
+        };
+        if cap.below(10) == 0 {
+            continue;
+        }
+        let j = |r: &mut SplitMix64, k: u64| r.below(2 * k + 1) as i32 - k as i32;
+        minutiae.push(Minutia {
+            kind,
+            x: (x + dx + j(&mut cap, 2)).clamp(0, 299) as u16,
+            y: (y + dy + j(&mut cap, 2)).clamp(0, 399) as u16,
+            angle: (angle + j(&mut cap, 3)).rem_euclid(256) as u8,
+            quality: 60,
+        });
+    }
+    let record = FingerprintRecord {
+        format: RecordFormat::Iso2005,
+        capture_equipment: 0,
+        width: 300,
+        height: 400,
+        resolution_x: 197,
+        resolution_y: 197,
+        views: vec![FingerView {
+            position: FingerPosition::from_code(p as u8 + 1).unwrap_or(FingerPosition::Unknown),
+            view_number: 0,
+            impression_type: 0,
+            quality: 70,
+            minutiae,
+            extended_data: Vec::new(),
+        }],
+    };
+    record.to_iso_bytes().unwrap_or_default()
+}
+
 /// Builds the samples of one capture for the current subject.
 pub fn capture_samples(sim: &Sim, req: &CaptureRequest) -> Vec<Capture> {
-    let subjek = sim.subjek.load(Ordering::SeqCst);
+    let set = sim.subjek.load(Ordering::SeqCst);
+    let auto = set == 0;
+    let subjek = if auto {
+        auto_subjek(&req.transaction_id)
+    } else {
+        set
+    };
     let imp = sim.captures.fetch_add(1, Ordering::SeqCst) as usize;
     let mut out = Vec::new();
     for pos in &req.positions {
@@ -219,8 +292,14 @@ pub fn capture_samples(sim: &Sim, req: &CaptureRequest) -> Vec<Capture> {
                 let Some(p) = super::protocol::FINGERS.iter().position(|f| f == pos) else {
                     continue;
                 };
-                let t = finger_template(subjek, p, imp);
-                sample(Modality::Finger, pos, t.to_vec(), iso_quality(t))
+                if auto {
+                    let t = synth_finger(subjek, p, imp as u64);
+                    let q = iso_quality(&t);
+                    sample(Modality::Finger, pos, t, q)
+                } else {
+                    let t = finger_template(subjek, p, imp);
+                    sample(Modality::Finger, pos, t.to_vec(), iso_quality(t))
+                }
             }
             Modality::Iris => {
                 let eye = if pos == "left-iris" { 1 } else { 0 };
@@ -335,4 +414,43 @@ pub async fn serve(listen: SocketAddr) -> anyhow::Result<()> {
     tokio::signal::ctrl_c().await?;
     task.abort();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cek::Probe;
+    use crate::device::protocol::FINGERS;
+
+    fn probe(subjek: u64, n: u64) -> Probe {
+        let mut p = Probe::default();
+        for (k, pos) in FINGERS.iter().enumerate() {
+            p.jari.push((pos.to_string(), synth_finger(subjek, k, n)));
+        }
+        p
+    }
+
+    #[test]
+    fn synthetic_fingers_match_their_person_only() {
+        let mut g = crate::bio::LocalGallery::default();
+        for s in 1..=20u64 {
+            g.tambah(&format!("p{s}"), "nik", &probe(1_000_000 + s, 0));
+        }
+        let hit = g.cari(&probe(1_000_007, 1));
+        assert_eq!(hit.len(), 1, "{hit:?}");
+        assert_eq!(hit[0].permohonan_id, "p7");
+        assert!(g.cari(&probe(2_000_000, 1)).is_empty());
+        // Every record parses.
+        crate::bio::parse_finger(&synth_finger(5, 3, 9)).unwrap();
+    }
+
+    #[test]
+    fn auto_subject_follows_the_application() {
+        let id = "01a21298-4fd6-7534-bcbb-2cf18c758e10";
+        assert_eq!(auto_subjek(id), auto_subjek(&format!("{id}-finger")));
+        assert_ne!(
+            auto_subjek(id),
+            auto_subjek("01a21298-4fd6-7534-bcbb-2cf18c758e11")
+        );
+    }
 }
