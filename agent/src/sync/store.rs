@@ -244,3 +244,90 @@ pub fn blob_done(conn: &Connection, sha256: &str) -> Result<(), SyncError> {
     conn.execute("DELETE FROM sync_blob_outbox WHERE sha256 = ?1", [sha256])?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rekam_shared::document::PermohonanDoc;
+
+    fn db() -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::db::open_writer(&dir.path().join("a.db")).unwrap();
+        // Only the sync tables matter here: no permohonan rows behind the documents.
+        conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
+        (dir, conn)
+    }
+
+    fn put_doc(c: &Connection, doc: &mut PermohonanDoc) {
+        c.execute(
+            "INSERT INTO permohonan_doc(permohonan_id, doc) VALUES (?1, ?2)
+             ON CONFLICT(permohonan_id) DO UPDATE SET doc = excluded.doc",
+            params![doc.id().unwrap(), doc.save()],
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn triggers_queue_documents_and_blobs() {
+        let (_d, c) = db();
+        let mut d = PermohonanDoc::new("p1", "130101").unwrap();
+        put_doc(&c, &mut d);
+        assert_eq!(outbox_batch(&c, 10, &[]).unwrap(), vec!["p1"]);
+        c.execute(
+            "INSERT INTO biometrik(permohonan_id, modality, position, format, quality, sha256, data, captured_at)
+             VALUES ('p1', 'face', 'face', 'jpeg', 90, 'ab', x'0102', 't'),
+                    ('p1', 'finger', 'x', 'iso', 90, 'cd', x'03', 't')",
+            [],
+        )
+        .unwrap();
+        assert_eq!(
+            blob_batch(&c, 10).unwrap(),
+            vec!["ab"],
+            "templates are not blobs"
+        );
+        assert_eq!(blob_data(&c, "ab").unwrap(), Some(vec![1, 2]));
+        assert_eq!(waiting(&c).unwrap(), (1, 1, 2));
+        blob_done(&c, "ab").unwrap();
+        assert_eq!(waiting(&c).unwrap(), (1, 0, 0));
+    }
+
+    #[test]
+    fn a_document_leaves_the_outbox_only_when_the_hub_has_its_heads() {
+        let (_d, c) = db();
+        let mut d = PermohonanDoc::new("p1", "130101").unwrap();
+        put_doc(&c, &mut d);
+        let mut st = State::new();
+        assert!(!finish(&c, "p1", &st).unwrap(), "nothing shared yet");
+        st.shared_heads = d.heads();
+        assert!(finish(&c, "p1", &st).unwrap());
+        assert!(outbox_batch(&c, 10, &[]).unwrap().is_empty());
+        // A desk edit queues it again, and the old shared heads no longer suffice.
+        d.set_penduduk(&serde_json::json!({"nama": "A"})).unwrap();
+        put_doc(&c, &mut d);
+        assert_eq!(outbox_batch(&c, 10, &[]).unwrap(), vec!["p1"]);
+        assert!(!finish(&c, "p1", &st).unwrap());
+    }
+
+    #[test]
+    fn refused_documents_are_parked_until_they_change() {
+        let (_d, c) = db();
+        let mut d = PermohonanDoc::new("p1", "130101").unwrap();
+        put_doc(&c, &mut d);
+        mark_refused(&c, "p1", "field `keputusan` is not writable").unwrap();
+        assert!(outbox_batch(&c, 10, &[]).unwrap().is_empty());
+        assert_eq!(refused(&c).unwrap().len(), 1);
+        d.set_penduduk(&serde_json::json!({"nama": "B"})).unwrap();
+        put_doc(&c, &mut d);
+        assert_eq!(outbox_batch(&c, 10, &[]).unwrap(), vec!["p1"]);
+        assert!(refused(&c).unwrap().is_empty());
+    }
+
+    #[test]
+    fn meta_values_and_counters() {
+        let (_d, c) = db();
+        assert_eq!(get_meta(&c, meta::CURSOR).unwrap(), None);
+        set_meta(&c, meta::CURSOR, "7").unwrap();
+        add_meta(&c, meta::CURSOR, 3).unwrap();
+        assert_eq!(get_meta(&c, meta::CURSOR).unwrap().as_deref(), Some("10"));
+    }
+}

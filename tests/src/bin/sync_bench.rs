@@ -16,6 +16,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
+use automerge::transaction::Transactable as _;
 use rekam_shared::document::{Biometrik, BlobRef, PermohonanDoc};
 use rekam_tests::harness::{self, Pki, free_port, start_hub};
 use rekam_tests::proxy::{Faults, Proxy};
@@ -284,9 +285,15 @@ fn hub_restart(args: &[String]) -> anyhow::Result<()> {
     for f in std::fs::read_dir(fixtures_dir())?.take(10) {
         templates.push(std::fs::read(f?.path())?);
     }
-    // One realistic application per kecamatan as a template; each stored document is a copy
-    // with its own id (one more change), like a real district's applications.
+    // One realistic application per kecamatan as a template (templates, iris codes, blob
+    // references, events); each stored document is that template with its own id written as
+    // one more change, so sizes and structure are those of real documents.
     let t_fill = Instant::now();
+    let mut bases = Vec::new();
+    for k in 1..=15u32 {
+        let kec = format!("1301{k:02}");
+        bases.push((kec.clone(), make_app(&kec, k, &templates, 0)?.doc));
+    }
     let per_tx = 5_000;
     let mut done = 0u64;
     let mut bytes = 0u64;
@@ -294,11 +301,15 @@ fn hub_restart(args: &[String]) -> anyhow::Result<()> {
         let batch = per_tx.min(n - done);
         storage.transaction(&mut |tx| {
             for i in done..done + batch {
-                let k = format!("1301{:02}", 1 + i % 15);
-                let app = make_app(&k, i as u32, &templates, 0)
+                let (k, base) = &bases[(i % 15) as usize];
+                let mut doc = automerge::AutoCommit::load(base)
                     .map_err(|e| rekam_hub::storage::StorageError::Backend(e.to_string()))?;
-                bytes += app.doc.len() as u64;
-                tx.save_doc(&app.id, &k, &app.doc, false)?;
+                let id = format!("{k}-{i:07}");
+                doc.put(automerge::ROOT, "id", id.as_str())
+                    .map_err(|e| rekam_hub::storage::StorageError::Backend(e.to_string()))?;
+                let saved = doc.save();
+                bytes += saved.len() as u64;
+                tx.save_doc(&id, k, &saved, false)?;
             }
             Ok(())
         })?;
