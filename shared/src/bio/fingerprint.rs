@@ -19,7 +19,7 @@
 
 use super::iso::FingerView;
 
-/// Length buckets of the probe lookup grid.
+/// Most length buckets of the probe lookup grid (fewer when the probe's edges are shorter).
 const LEN_BUCKETS: usize = 40;
 
 /// Matcher parameters. The defaults are the tuned values measured in docs/biometrics.md; other
@@ -183,6 +183,8 @@ fn edge(points: &[Point], i: usize, j: usize) -> Edge {
 struct Geometry {
     tol_len: i32,
     tol_angle: i32,
+    /// Length buckets in use.
+    len_buckets: usize,
     /// Weight of one pixel of length error against one angle unit.
     len_weight: i32,
     /// Bucket division as multiplication: `ceil(2^32 / width)`.
@@ -203,6 +205,7 @@ impl Geometry {
         Geometry {
             tol_len,
             tol_angle,
+            len_buckets: LEN_BUCKETS,
             len_weight: tol_angle / tol_len,
             len_inv: (1u64 << 32).div_ceil(len_width as u64),
             angle_inv: (1u64 << 32).div_ceil(angle_width as u64),
@@ -221,19 +224,19 @@ impl Geometry {
     }
 
     fn len_bucket(&self, len: i32) -> usize {
-        ((len.max(0) as u64 * self.len_inv) >> 32).min(LEN_BUCKETS as u64 - 1) as usize
+        ((len.max(0) as u64 * self.len_inv) >> 32).min(self.len_buckets as u64 - 1) as usize
     }
     fn angle_bucket(&self, a: u16) -> usize {
         ((a as u64 * self.angle_inv) >> 32) as usize
     }
     fn cells(&self) -> usize {
-        LEN_BUCKETS * self.angle_buckets * self.angle_buckets
+        self.len_buckets * self.angle_buckets * self.angle_buckets
     }
     fn cell(&self, l: usize, a: usize, b: usize) -> usize {
         (l * self.angle_buckets + a) * self.angle_buckets + b
     }
     /// Buckets covering `[a - tol, a + tol]` on the circle.
-    fn angle_buckets(&self, a: u16) -> impl Iterator<Item = usize> + use<> {
+    fn angle_buckets(&self, a: u16, out: &mut [usize; 8]) -> usize {
         let n = self.angle_buckets;
         let lo = self.angle_bucket(a.wrapping_sub(self.tol_angle as u16));
         let hi = self.angle_bucket(a.wrapping_add(self.tol_angle as u16));
@@ -241,8 +244,18 @@ impl Geometry {
             hi - lo + 1
         } else {
             hi + n - lo + 1
-        };
-        (0..count.min(n)).map(move |k| (lo + k) % n)
+        }
+        .min(n)
+        .min(8);
+        let mut b = lo;
+        for slot in out.iter_mut().take(count) {
+            *slot = b;
+            b += 1;
+            if b == n {
+                b = 0;
+            }
+        }
+        count
     }
 }
 
@@ -253,7 +266,7 @@ pub struct FingerprintMatcher<'a> {
     geo: Geometry,
     /// CSR over grid cells: edges of cell `c` are `grid[starts[c]..starts[c + 1]]` (copies, so a
     /// lookup reads one contiguous run).
-    starts: Vec<u16>,
+    starts: Vec<u32>,
     grid: Vec<Edge>,
     scratch: Scratch,
 }
@@ -299,27 +312,37 @@ impl<'a> FingerprintMatcher<'a> {
 
     /// [`Self::new`] with explicit parameters.
     pub fn with_params(probe: &'a FingerprintTemplate, params: MatcherParams) -> Self {
-        let geo = Geometry::new(&params);
+        let mut geo = Geometry::new(&params);
+        // Only as many length buckets as the probe's longest edge (plus tolerance) needs: a
+        // longer candidate edge lands in the last bucket and is rejected by the exact check.
+        let longest = probe.edges.iter().map(|e| e.len as i32).max().unwrap_or(0);
+        geo.len_buckets = LEN_BUCKETS;
+        geo.len_buckets = (geo.len_bucket(longest + geo.tol_len) + 1).min(LEN_BUCKETS);
+        let geo = geo;
         let cells = geo.cells();
-        let mut counts = vec![0u16; cells + 1];
-        let visit = |f: &mut dyn FnMut(usize, usize)| {
-            for (k, e) in probe.edges.iter().enumerate() {
-                let l0 = geo.len_bucket(e.len as i32 - geo.tol_len);
-                let l1 = geo.len_bucket(e.len as i32 + geo.tol_len);
-                for l in l0..=l1 {
-                    for a in geo.angle_buckets(e.alpha) {
-                        for b in geo.angle_buckets(e.beta) {
-                            f(geo.cell(l, a, b), k);
-                        }
+        // Every (cell, edge) insertion, then a counting sort by cell.
+        let mut inserts: Vec<(u32, u16)> = Vec::with_capacity(probe.edges.len() * 27);
+        let (mut abuf, mut bbuf) = ([0usize; 8], [0usize; 8]);
+        for (k, e) in probe.edges.iter().enumerate() {
+            let l0 = geo.len_bucket(e.len as i32 - geo.tol_len);
+            let l1 = geo.len_bucket(e.len as i32 + geo.tol_len);
+            let na = geo.angle_buckets(e.alpha, &mut abuf);
+            let nb = geo.angle_buckets(e.beta, &mut bbuf);
+            for l in l0..=l1 {
+                for &a in &abuf[..na] {
+                    for &b in &bbuf[..nb] {
+                        inserts.push((geo.cell(l, a, b) as u32, k as u16));
                     }
                 }
             }
-        };
-        visit(&mut |c, _| counts[c + 1] = counts[c + 1].saturating_add(1));
-        for c in 0..cells {
-            counts[c + 1] = counts[c + 1].saturating_add(counts[c]);
         }
-        let starts = counts;
+        let mut starts = vec![0u32; cells + 1];
+        for &(c, _) in &inserts {
+            starts[c as usize + 1] += 1;
+        }
+        for c in 0..cells {
+            starts[c + 1] += starts[c];
+        }
         let mut fill = starts.clone();
         let blank = Edge {
             len: 0,
@@ -328,13 +351,12 @@ impl<'a> FingerprintMatcher<'a> {
             from: 0,
             to: 0,
         };
-        let mut grid = vec![blank; starts[cells] as usize];
-        visit(&mut |c, k| {
-            if let Some(slot) = grid.get_mut(fill[c] as usize) {
-                *slot = probe.edges[k];
-                fill[c] += 1;
-            }
-        });
+        let mut grid = vec![blank; inserts.len()];
+        for &(c, k) in &inserts {
+            let at = &mut fill[c as usize];
+            grid[*at as usize] = probe.edges[k as usize];
+            *at += 1;
+        }
         FingerprintMatcher {
             probe,
             params,
