@@ -197,11 +197,11 @@ pub fn create_session(
     tx: &Transaction<'_>,
     op: &Operator,
     minutes: u64,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<SessionToken, AuthError> {
     let mut raw = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut raw);
     let token = hex::encode(raw);
-    let now = chrono::Utc::now();
     let expires = now + chrono::Duration::minutes(minutes as i64);
     tx.execute(
         "INSERT INTO session(token_sha256, operator_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
@@ -211,8 +211,13 @@ pub fn create_session(
     Ok(SessionToken(token))
 }
 
-/// The operator of a live session, if the token is valid, unexpired and the operator enabled.
-pub fn session_operator(conn: &Connection, token: &str) -> Result<Option<Operator>, AuthError> {
+/// The operator of a live session at `now`, if the token is valid, unexpired and the operator
+/// enabled.
+pub fn session_operator(
+    conn: &Connection,
+    token: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<Operator>, AuthError> {
     let row = conn
         .query_row(
             "SELECT o.id, o.username, o.peran, s.expires_at FROM session s
@@ -233,7 +238,7 @@ pub fn session_operator(conn: &Connection, token: &str) -> Result<Option<Operato
         return Ok(None);
     };
     let live = chrono::DateTime::parse_from_rfc3339(&expires)
-        .map(|e| e > chrono::Utc::now())
+        .map(|e| e > now)
         .unwrap_or(false);
     if !live {
         return Ok(None);

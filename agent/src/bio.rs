@@ -76,22 +76,42 @@ pub fn person_of(probe: &Probe) -> Person {
     p
 }
 
-/// The local gallery: every person this office has recorded, keyed by application id.
-#[derive(Default)]
+/// The local gallery: every person this office has recorded, keyed by application id. Split
+/// into one shard per CPU core; a search runs the shards in parallel (scoped threads) and merges.
 pub struct LocalGallery {
-    gallery: Gallery<String>,
+    shards: Vec<Gallery<String>>,
     nik: HashMap<String, String>,
+    next: usize,
+}
+
+impl Default for LocalGallery {
+    fn default() -> Self {
+        let n = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 16);
+        Self::with_shards(n)
+    }
 }
 
 impl LocalGallery {
+    /// An empty gallery with `n` shards.
+    pub fn with_shards(n: usize) -> Self {
+        LocalGallery {
+            shards: (0..n.max(1)).map(|_| Gallery::default()).collect(),
+            nik: HashMap::new(),
+            next: 0,
+        }
+    }
+
     /// Number of persons.
     pub fn len(&self) -> usize {
-        self.gallery.len()
+        self.shards.iter().map(Gallery::len).sum()
     }
 
     /// Whether empty.
     pub fn is_empty(&self) -> bool {
-        self.gallery.is_empty()
+        self.len() == 0
     }
 
     /// Adds (or replaces) a recorded person.
@@ -104,20 +124,44 @@ impl LocalGallery {
         if person.is_empty() {
             return;
         }
-        self.gallery.insert(permohonan_id.to_owned(), person);
-        self.nik.insert(permohonan_id.to_owned(), nik.to_owned());
+        let id = permohonan_id.to_owned();
+        let shard = match self.shards.iter().position(|g| g.contains(&id)) {
+            Some(i) => i,
+            None => {
+                self.next = (self.next + 1) % self.shards.len();
+                self.next
+            }
+        };
+        self.shards[shard].insert(id.clone(), person);
+        self.nik.insert(id, nik.to_owned());
     }
 
-    /// Persons the fused score declares the same as the probe (verdict `Match`).
+    /// Persons the fused score declares the same as the probe (verdict `Match`), best first.
     pub fn cari(&self, probe: &Probe) -> Vec<Cocok> {
         let person = person_of(probe);
         if person.is_empty() {
             return Vec::new();
         }
-        self.gallery
-            .search(&person, 5)
+        let mut found: Vec<_> = if self.shards.len() == 1 {
+            self.shards[0].search(&person, 5)
+        } else {
+            std::thread::scope(|s| {
+                let handles: Vec<_> = self
+                    .shards
+                    .iter()
+                    .map(|g| s.spawn(|| g.search(&person, 5)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_default())
+                    .collect()
+            })
+        };
+        found.sort_by(|a, b| b.score.total_cmp(&a.score));
+        found
             .into_iter()
             .filter(|c| c.verdict == Verdict::Match)
+            .take(5)
             .map(|c| Cocok {
                 sumber: Sumber::Lokal,
                 nik: self.nik.get(&c.id).cloned().unwrap_or_default(),

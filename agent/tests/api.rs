@@ -339,6 +339,25 @@ async fn sessions_and_roles_are_enforced() {
     // Expired session.
     let reg = o.login("reg").await;
     assert_eq!(o.get(Some(&reg), "/api/me").await.status, 200);
+    o.clock.advance(10 * 60 * 60 + 60);
+    assert_eq!(o.get(Some(&reg), "/api/me").await.status, 401);
+    let reg = o.login("reg").await;
+    assert_eq!(o.get(Some(&reg), "/api/me").await.status, 200);
+    // A disabled operator's sessions end at once.
+    let db = rekam_agent::db::Db::open(&o.dir.path().join("data/rekam-agent.db"), 1).unwrap();
+    db.write(|tx| rekam_agent::auth::disable_operator(tx, "reg", "test"))
+        .await
+        .unwrap();
+    assert_eq!(o.get(Some(&reg), "/api/me").await.status, 401);
+    let again = o
+        .post_json(
+            None,
+            "/api/login",
+            json!({"username": "reg", "password": PASSWORD}),
+            None,
+        )
+        .await;
+    assert_eq!(again.status, 401);
     assert!(o.count("SELECT count(*) FROM audit_log WHERE action = 'login'") >= 2);
 }
 

@@ -97,7 +97,7 @@ pub async fn panggil(
             }
         }
     };
-    act(ctx, &id, "perekaman.panggil", move |_tx, _row, _now| {
+    act(ctx, &id, "perekaman.panggil", move |_tx, _row, now| {
         let extra: super::Extra = Box::new(move |tx, row| {
             tx.execute(
                 "INSERT INTO panggilan(tanggal, nomor_antrian, permohonan_id, loket, at)
@@ -107,7 +107,7 @@ pub async fn panggil(
                     row.nomor_antrian,
                     row.permohonan.id(),
                     loket,
-                    chrono::Utc::now().to_rfc3339()
+                    now.to_rfc3339()
                 ],
             )?;
             Ok(())

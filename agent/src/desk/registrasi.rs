@@ -7,7 +7,7 @@ use rekam_shared::region::KodeKecamatan;
 use rekam_shared::workflow::{
     Aksi, AlasanPenolakan, JenisAksi, NomorAntrian, Peristiwa, Permohonan,
 };
-use rusqlite::{Transaction, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use super::input::{AlasanInput, BERKAS, PendudukInput};
@@ -108,7 +108,7 @@ pub async fn buat(ctx: Ctx<'_>, input: BuatInput) -> Result<Hasil, ApiError> {
                     [&nik],
                     |r| r.get(0),
                 )
-                .ok();
+                .optional()?;
             if let Some(open) = open {
                 return Err(ApiError::conflict(
                     Some("nik"),

@@ -58,9 +58,10 @@ async fn lookup(parts: &Parts, state: &AppState) -> Result<Option<Sesi>, ApiErro
         return Ok(None);
     }
     let t = token.clone();
+    let now = state.clock.now();
     let op = state
         .db
-        .read(move |c| auth::session_operator(c, &t).map_err(ApiError::from))
+        .read(move |c| auth::session_operator(c, &t, now).map_err(ApiError::from))
         .await?;
     Ok(op.map(|operator| Sesi { operator, token }))
 }
@@ -100,12 +101,21 @@ impl std::fmt::Debug for Login {
     }
 }
 
-/// Answer of a successful login.
-#[derive(Debug, Serialize)]
+/// Answer of a successful login (Debug omits the token).
+#[derive(Serialize)]
 pub struct LoginOk {
     pub token: String,
     pub operator: Operator,
     pub expires_in_minutes: u64,
+}
+
+impl std::fmt::Debug for LoginOk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginOk")
+            .field("token", &"***")
+            .field("operator", &self.operator)
+            .finish()
+    }
 }
 
 /// Checks the credentials and opens a session (shared by the API and the login form).
@@ -133,9 +143,10 @@ pub async fn login(state: &AppState, req: Login) -> Result<LoginOk, ApiError> {
     };
     let minutes = state.config.session_minutes;
     let op2 = op.clone();
+    let now = state.clock.now();
     let token = state
         .db
-        .write(move |tx| auth::create_session(tx, &op2, minutes).map_err(ApiError::from))
+        .write(move |tx| auth::create_session(tx, &op2, minutes, now).map_err(ApiError::from))
         .await?;
     Ok(LoginOk {
         token: token.0,
