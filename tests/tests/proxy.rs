@@ -330,6 +330,18 @@ async fn delay_adds_at_least_the_delay_each_way() {
     assert!(!echo(p.addr(), 10).await.broken);
     let elapsed = t.elapsed();
     assert!(elapsed >= Duration::from_millis(200), "{elapsed:?}");
+    // Jitter larger than the gap between chunks neither reorders nor loses bytes.
+    p.update_faults(|f| {
+        *f = Faults::none().latency(Duration::from_millis(1), Duration::from_millis(20));
+    });
+    let n = 1 << 20;
+    assert_eq!(
+        echo(p.addr(), n).await,
+        Echo {
+            got: n,
+            broken: false
+        }
+    );
 }
 
 #[tokio::test]
