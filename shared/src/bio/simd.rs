@@ -100,14 +100,16 @@ fn counts_generic(
         .zip(probe_masks.chunks_exact(w))
         .zip(out.iter_mut())
     {
-        let mut iris = 0u32;
-        let mut common = 0u32;
-        for i in 0..w {
-            let m = pm[i] & mask[i];
-            iris += ((pc[i] ^ code[i]) & m).count_ones();
-            common += m.count_ones();
+        // Iterators, not indices: no bounds checks, so LLVM vectorizes the loop (u64 lane
+        // accumulators, vector popcount by byte lookup).
+        let mut iris = 0u64;
+        let mut common = 0u64;
+        for (((p, q), g), h) in pc.iter().zip(pm).zip(code).zip(mask) {
+            let m = q & h;
+            iris += ((p ^ g) & m).count_ones() as u64;
+            common += m.count_ones() as u64;
         }
-        *o = (iris, common);
+        *o = (iris as u32, common as u32);
     }
 }
 
