@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use rekam_shared::bio::eval::{error_rates, finger_of};
+use rekam_shared::bio::eval::{ErrorRates, error_rates, finger_of};
 use rekam_shared::bio::fingerprint::{FingerprintMatcher, FingerprintTemplate};
 use rekam_shared::bio::iris::{HdOptions, IrisShape, IrisTemplate, hamming_distance_with};
 use rekam_shared::bio::iso::FingerprintRecord;
@@ -90,7 +90,14 @@ fn fp_score() -> anyhow::Result<()> {
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    for (n, line) in stdin.lock().lines().enumerate() {
+    fp_score_lines(stdin.lock(), &mut out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// `fp-score` on any input and output: one score per `PATH_A<TAB>PATH_B` line, in order.
+pub fn fp_score_lines(input: impl BufRead, mut out: impl Write) -> anyhow::Result<()> {
+    for (n, line) in input.lines().enumerate() {
         let line = line.with_context(|| format!("stdin line {}: cannot read", n + 1))?;
         if line.trim().is_empty() {
             continue;
@@ -104,7 +111,6 @@ fn fp_score() -> anyhow::Result<()> {
             load_template(Path::new(b.trim())).with_context(|| format!("stdin line {}", n + 1))?;
         writeln!(out, "{:.4}", FingerprintMatcher::new(&ta).score(&tb))?;
     }
-    out.flush()?;
     Ok(())
 }
 
@@ -129,6 +135,18 @@ fn iris_hd(
     a: &Path,
     b: &Path,
 ) -> anyhow::Result<()> {
+    println!("{}", iris_distance(shape, rotations, normalise, a, b)?);
+    Ok(())
+}
+
+/// The distance `iris-hd` prints.
+pub fn iris_distance(
+    shape: &str,
+    rotations: usize,
+    normalise: bool,
+    a: &Path,
+    b: &Path,
+) -> anyhow::Result<f64> {
     let shape: IrisShape = shape.parse().context("--shape")?;
     let ta = read_iris(a, shape)?;
     let tb = read_iris(b, shape)?;
@@ -137,12 +155,28 @@ fn iris_hd(
         normalise,
         ..HdOptions::default()
     };
-    let r = hamming_distance_with(&ta, &tb, &opts)?;
-    println!("{}", r.distance);
-    Ok(())
+    Ok(hamming_distance_with(&ta, &tb, &opts)?.distance)
 }
 
 fn eval(dir: &Path, scores_out: Option<&Path>) -> anyhow::Result<()> {
+    let (templates, r, per_second) = eval_dir(dir, scores_out)?;
+    println!("templates        {templates}");
+    println!("genuine pairs    {}", r.genuine);
+    println!("impostor pairs   {}", r.impostor);
+    println!(
+        "EER              {:.2}% (threshold {:.3})",
+        r.eer * 100.0,
+        r.eer_threshold
+    );
+    println!("FNMR@FMR=1%      {:.2}%", r.fnmr_at_fmr_1 * 100.0);
+    println!("FNMR@FMR=0.1%    {:.2}%", r.fnmr_at_fmr_01 * 100.0);
+    println!("FNMR@FMR=0       {:.2}%", r.fnmr_at_fmr_0 * 100.0);
+    println!("matches/s        {per_second:.0} (one thread, wall clock, incl. probe preparation)");
+    Ok(())
+}
+
+/// `eval`'s measurement: (template count, error rates, matches per second).
+pub fn eval_dir(dir: &Path, scores_out: Option<&Path>) -> anyhow::Result<(usize, ErrorRates, f64)> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("{}: cannot list", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -202,20 +236,75 @@ fn eval(dir: &Path, scores_out: Option<&Path>) -> anyhow::Result<()> {
     let Some(r) = error_rates(&genuine, &impostor) else {
         bail!("{}: need both genuine and impostor pairs", dir.display());
     };
-    println!("templates        {}", items.len());
-    println!("genuine pairs    {}", r.genuine);
-    println!("impostor pairs   {}", r.impostor);
-    println!(
-        "EER              {:.2}% (threshold {:.3})",
-        r.eer * 100.0,
-        r.eer_threshold
-    );
-    println!("FNMR@FMR=1%      {:.2}%", r.fnmr_at_fmr_1 * 100.0);
-    println!("FNMR@FMR=0.1%    {:.2}%", r.fnmr_at_fmr_01 * 100.0);
-    println!("FNMR@FMR=0       {:.2}%", r.fnmr_at_fmr_0 * 100.0);
-    println!(
-        "matches/s        {:.0} (one thread, incl. probe preparation)",
-        n as f64 / elapsed.as_secs_f64()
-    );
-    Ok(())
+    Ok((items.len(), r, n as f64 / elapsed.as_secs_f64()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixtures() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tests/fixtures")
+    }
+
+    #[test]
+    fn fp_score_scores_each_line_in_order_and_names_bad_lines() {
+        let db = fixtures().join("fingerprints/fvc2002-iso/DB1_B");
+        let input = format!(
+            "{a}\t{b}\n\n{a}\t{c}\n",
+            a = db.join("101_1.iso").display(),
+            b = db.join("101_2.iso").display(),
+            c = db.join("102_2.iso").display()
+        );
+        let mut out = Vec::new();
+        fp_score_lines(input.as_bytes(), &mut out).unwrap();
+        let scores: Vec<f64> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| l.parse().unwrap())
+            .collect();
+        assert_eq!(scores.len(), 2);
+        assert!(scores[0] > 10.0 && scores[1] < 3.0, "{scores:?}");
+        let bad = fixtures().join("fingerprints/invalid-iso/101_1_truncate_2_bytes.iso");
+        let err = fp_score_lines(
+            format!(
+                "{a}\t{b}\n",
+                a = db.join("101_1.iso").display(),
+                b = bad.display()
+            )
+            .as_bytes(),
+            Vec::new(),
+        )
+        .unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(
+            msg.contains("line 1") && msg.contains("truncate_2_bytes") && msg.contains("30 bytes"),
+            "{msg}"
+        );
+        let err = fp_score_lines("just one path\n".as_bytes(), Vec::new()).unwrap_err();
+        assert!(format!("{err:#}").contains("line 1: expected PATH_A<TAB>PATH_B"));
+    }
+
+    #[test]
+    fn eval_reports_the_documented_eer() {
+        let (n, r, _) = eval_dir(&fixtures().join("fingerprints/fvc2002-iso/DB4_B"), None).unwrap();
+        assert_eq!((n, r.genuine, r.impostor), (80, 280, 2880));
+        assert!(r.eer < 0.02, "{r:?}");
+        assert!(eval_dir(&fixtures().join("fingerprints/invalid-iso"), None).is_err());
+    }
+
+    #[test]
+    fn iris_hd_equals_open_iris() {
+        let dir = tempfile::tempdir().unwrap();
+        let line =
+            std::fs::read_to_string(fixtures().join("iris/open_iris_1_11_2_vectors.tsv")).unwrap();
+        let f: Vec<&str> = line.lines().nth(4).unwrap().split('\t').collect();
+        let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
+        std::fs::write(&a, format!("{}\n{}\n", f[3], f[4])).unwrap();
+        std::fs::write(&b, format!("{}\n{}\n", f[5], f[6])).unwrap();
+        let d = iris_distance(f[0], f[1].parse().unwrap(), f[2] == "1", &a, &b).unwrap();
+        assert_eq!(d, f[7].parse::<f64>().unwrap());
+        let err = iris_distance("16,200,2,2", 15, false, &a, &b).unwrap_err();
+        assert!(format!("{err:#}").contains("a.txt"), "{err:#}");
+    }
 }
