@@ -14,7 +14,7 @@ use rekam_shared::bio::iris::{Eye, IrisShape, IrisTemplate};
 use rekam_shared::bio::iso::{FingerPosition, FingerprintRecord};
 use rekam_shared::bio::synth::IrisSynth;
 
-use crate::cek::{Cocok, Probe, Sumber};
+use crate::cek::{Cocok, Kepastian, Probe, Sumber};
 use crate::device::protocol::FINGERS;
 
 /// The iris code shape of the device protocol (open-iris v1: 16 x 256 x 2 filters x 2 bits).
@@ -136,7 +136,8 @@ impl LocalGallery {
         self.nik.insert(id, nik.to_owned());
     }
 
-    /// Persons the fused score declares the same as the probe (verdict `Match`), best first.
+    /// Persons the fused score declares the same (verdict `Match`) or possibly the same
+    /// (`PossibleMatch`) as the probe, best first.
     pub fn cari(&self, probe: &Probe) -> Vec<Cocok> {
         let person = person_of(probe);
         if person.is_empty() {
@@ -160,10 +161,15 @@ impl LocalGallery {
         found.sort_by(|a, b| b.score.total_cmp(&a.score));
         found
             .into_iter()
-            .filter(|c| c.verdict == Verdict::Match)
+            .filter(|c| c.verdict != Verdict::NoMatch)
             .take(5)
             .map(|c| Cocok {
                 sumber: Sumber::Lokal,
+                kepastian: if c.verdict == Verdict::Match {
+                    Kepastian::Cocok
+                } else {
+                    Kepastian::Mungkin
+                },
                 nik: self.nik.get(&c.id).cloned().unwrap_or_default(),
                 permohonan_id: c.id,
                 skor: c.score,

@@ -36,10 +36,23 @@ pub enum Sumber {
     Distrik,
 }
 
+/// How sure a match is (the shared fusion verdict).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kepastian {
+    /// Above the match threshold: the same person.
+    #[default]
+    Cocok,
+    /// Between the thresholds: possibly the same person (a case for the district's adjudicator).
+    Mungkin,
+}
+
 /// One person found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cocok {
     pub sumber: Sumber,
+    #[serde(default)]
+    pub kepastian: Kepastian,
     /// The application that recorded this person.
     pub permohonan_id: String,
     pub nik: String,
@@ -57,7 +70,10 @@ pub struct InfoIndeks {
 /// The answer of a check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HasilCek {
+    /// Whether a certain match was found (the application ends: already recorded).
     pub sudah_rekam: bool,
+    /// Certain and possible matches, best first. Possible matches alone do not stop the
+    /// recording; the hub's deduplication decides them.
     pub cocok: Vec<Cocok>,
     /// Persons searched in the local gallery.
     pub lokal: usize,
@@ -73,7 +89,7 @@ pub struct HasilCek {
 pub trait IndeksDistrik: Send + Sync {
     /// Its size and date.
     fn info(&self) -> InfoIndeks;
-    /// Persons in the index that match the probe.
+    /// Persons in the index that match (or possibly match) the probe.
     fn cari(&self, probe: &Probe) -> Vec<Cocok>;
 }
 
@@ -160,7 +176,7 @@ impl CekRekam {
             None => format!("{} lokal, tanpa indeks distrik", ribuan(lokal)),
         };
         HasilCek {
-            sudah_rekam: !cocok.is_empty(),
+            sudah_rekam: cocok.iter().any(|c| c.kepastian == Kepastian::Cocok),
             cocok,
             lokal,
             distrik: info,

@@ -180,6 +180,14 @@ async fn desk_pages_walk_steps_1_to_4() {
     let (s, _, csv) = reg.get("/buku.csv").await;
     assert_eq!(s, 200);
     assert_eq!(csv.lines().count(), 2);
+    // Only the kepala UKL sees the audit log page.
+    let (s, _, _) = reg.get("/audit").await;
+    assert_eq!(s, 403);
+    let mut kepala = Browser::new(&o);
+    kepala.login("kepala").await;
+    let (s, _, audit) = kepala.get("/audit").await;
+    assert_eq!(s, 200);
+    assert!(audit.contains("perekaman.berhasil") && audit.contains("Operator Perekaman"));
     // The registration operator may not record.
     let (s, _, _) = reg.post(&format!("{base}/serahkan"), &[]).await;
     assert_eq!(s, 409);

@@ -14,7 +14,7 @@ use super::input::{AlasanInput, BERKAS, PendudukInput};
 use super::{
     Ctx, Hasil, PermohonanView, act, boleh, idem_lookup, idem_store, store, workflow_error,
 };
-use crate::cek::{Cocok, HasilCek, Probe, Sumber};
+use crate::cek::{Cocok, HasilCek, Kepastian, Probe, Sumber};
 use crate::device::client::DeviceError;
 use crate::device::protocol::Modality;
 use crate::web::error::ApiError;
@@ -360,13 +360,14 @@ pub async fn cek_biometrik(
         if !hasil.cocok.iter().any(|c| c.permohonan_id == pid) {
             hasil.cocok.push(Cocok {
                 sumber: Sumber::Lokal,
+                kepastian: Kepastian::Cocok,
                 permohonan_id: pid,
                 nik,
                 skor: 1.0,
             });
         }
     }
-    hasil.sudah_rekam = !hasil.cocok.is_empty();
+    hasil.sudah_rekam = hasil.cocok.iter().any(|c| c.kepastian == Kepastian::Cocok);
     let today = state.today().to_string();
     act(
         ctx,
@@ -408,6 +409,7 @@ pub fn keterangan_sudah_rekam(hasil: &HasilCek) -> String {
     let found: Vec<String> = hasil
         .cocok
         .iter()
+        .filter(|c| c.kepastian == Kepastian::Cocok)
         .map(|c| {
             format!(
                 "NIK {} ({}, skor {:.2})",

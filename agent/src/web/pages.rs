@@ -123,6 +123,11 @@ async fn beranda(State(state): State<AppState>, SesiHalaman(sesi): SesiHalaman) 
             r#"<p><a href="/perekaman"><button>Meja perekaman (langkah 3-4)</button></a></p>"#,
         );
     }
+    if op.peran == crate::peran::Peran::KepalaUkl {
+        links.push_str(
+            r#"<p><a href="/audit"><button class="kedua">Operator dan log audit</button></a></p>"#,
+        );
+    }
     links.push_str(r#"<p><a href="/buku"><button class="kedua">Buku BHPPK hari ini</button></a> <a href="/antrian" target="_blank"><button class="kedua">Layar antrian</button></a></p>"#);
     let body = format!(
         r#"<h1>Selamat bekerja, {}</h1><div class="kolom"><div class="kartu">{links}</div>
@@ -599,9 +604,28 @@ fn permohonan_page(v: &PermohonanView, op: &Operator, err: Option<&ApiError>) ->
         None => String::new(),
     };
     let status_label = v.status;
+    let mungkin: Vec<String> = v
+        .cek_biometrik
+        .as_ref()
+        .and_then(|c| c["cocok"].as_array())
+        .map(|a| {
+            a.iter()
+                .filter(|c| c["kepastian"] == "mungkin")
+                .map(|c| format!("NIK {}", esc(c["nik"].as_str().unwrap_or("?"))))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mungkin = if mungkin.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " Kemungkinan cocok (diputuskan oleh adjudikator distrik): {}.",
+            mungkin.join(", ")
+        )
+    };
     let cek = match &v.cek_biometrik {
         Some(c) => format!(
-            r#"<div class="info" id="hasil-cek">Pengecekan biometrik: {} Dicari: {} ({} ms).</div>"#,
+            r#"<div class="info" id="hasil-cek">Pengecekan biometrik: {} Dicari: {} ({} ms).{mungkin}</div>"#,
             if c["sudah_rekam"].as_bool() == Some(true) {
                 "<b>SUDAH PERNAH DIREKAM</b>."
             } else {
@@ -1053,6 +1077,69 @@ async fn buku_page(
     )
 }
 
+// ---------------------------------------------------------------- supervisor pages
+
+async fn audit_page(State(state): State<AppState>, SesiHalaman(sesi): SesiHalaman) -> Response {
+    if sesi.operator.peran != crate::peran::Peran::KepalaUkl {
+        let e = ApiError::forbidden("melihat log audit");
+        return html(
+            e.status,
+            page("Log audit", Some(&sesi.operator), &galat(&e)),
+        );
+    }
+    let data = state
+        .db
+        .read(|c| {
+            let log = crate::audit::latest(c, 300)?;
+            let ops = crate::auth::list_operators(c)?;
+            Ok::<_, ApiError>((log, ops))
+        })
+        .await;
+    let (log, ops) = match data {
+        Ok(d) => d,
+        Err(e) => {
+            return html(
+                e.status,
+                page("Log audit", Some(&sesi.operator), &galat(&e)),
+            );
+        }
+    };
+    let mut o = String::from("<table><tr><th>Nama pengguna</th><th>Peran</th><th>Status</th></tr>");
+    for (op, disabled) in &ops {
+        o.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&op.username),
+            super::html::label_peran(op.peran),
+            if *disabled { "nonaktif" } else { "aktif" }
+        ));
+    }
+    o.push_str("</table>");
+    let mut a = String::from(
+        r#"<table id="audit"><tr><th>Waktu (UTC)</th><th>Operator</th><th>Tindakan</th><th>Permohonan</th><th>Keterangan</th></tr>"#,
+    );
+    for e in &log {
+        a.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(e.at.get(..19).unwrap_or(&e.at)),
+            esc(&e.operator),
+            esc(&e.action),
+            e.permohonan_id
+                .as_deref()
+                .map(|id| format!(r#"<a href="/permohonan/{0}">{0}</a>"#, esc(id)))
+                .unwrap_or_default(),
+            esc(&e.detail)
+        ));
+    }
+    a.push_str("</table>");
+    let body = format!(
+        "<h1>Kepala UKL: operator dan log audit</h1><h2>Operator</h2>{o}<p>Operator ditambah/dinonaktifkan dengan <code>rekam-agent user add|disable</code>.</p><h2>Log audit (300 terakhir)</h2>{a}"
+    );
+    html(
+        StatusCode::OK,
+        page("Log audit", Some(&sesi.operator), &body),
+    )
+}
+
 /// The page routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -1070,4 +1157,5 @@ pub fn routes() -> Router<AppState> {
         .route("/perekaman/panggil", post(panggil_berikut))
         .route("/antrian", get(antrian_page))
         .route("/buku", get(buku_page))
+        .route("/audit", get(audit_page))
 }
