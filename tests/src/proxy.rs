@@ -25,6 +25,8 @@
 //!   are forwarded, then both sides are closed abruptly (`SO_LINGER` 0, so the peers see a reset);
 //! - **partition** on command: [`FaultProxy::partition`] kills every live connection (reset) and
 //!   refuses new ones until [`FaultProxy::heal`]; [`FaultProxy::cut_all`] only kills the live ones;
+//!   [`FaultProxy::partition_silently`] is the quiet kind: nothing is reset, no byte moves, new
+//!   connections are blackholed, and held bytes move on after `heal` (a line that went dark);
 //! - **counters** ([`FaultProxy::stats`]): connections accepted, refused, blackholed, cut, failed,
 //!   live, and bytes forwarded in each direction (for bandwidth benchmarks).
 //!
@@ -215,6 +217,8 @@ struct Shared {
     faults: Mutex<Faults>,
     rng: Mutex<StdRng>,
     partitioned: AtomicBool,
+    /// A silent partition: no byte moves, new connections are blackholed.
+    silent: watch::Sender<bool>,
     /// Bumped to kill every live connection.
     kill: watch::Sender<u64>,
     buckets: [Mutex<Bucket>; 2],
@@ -331,6 +335,7 @@ impl Builder {
             faults: Mutex::new(self.faults),
             rng: Mutex::new(StdRng::seed_from_u64(seed)),
             partitioned: AtomicBool::new(false),
+            silent: watch::Sender::new(false),
             kill: watch::Sender::new(0),
             buckets: [bucket(), bucket()],
             connections: AtomicU64::new(0),
@@ -441,14 +446,24 @@ impl FaultProxy {
         self.cut_all();
     }
 
-    /// Ends a partition: new connections are forwarded again.
-    pub fn heal(&self) {
-        self.inner.shared.partitioned.store(false, Ordering::SeqCst);
+    /// The link goes dark without a word, as a rural line does: live connections stay open
+    /// but no byte moves (what was sent waits, and arrives after [`FaultProxy::heal`], as TCP
+    /// retransmits after a short outage), and new connections are blackholed. Clients must rely
+    /// on their own timeouts.
+    pub fn partition_silently(&self) {
+        self.inner.shared.silent.send_replace(true);
     }
 
-    /// Whether the proxy is partitioned.
+    /// Ends a partition, loud or silent: new connections are forwarded again and held bytes move
+    /// on. (Connections blackholed meanwhile stay blackholed.)
+    pub fn heal(&self) {
+        self.inner.shared.partitioned.store(false, Ordering::SeqCst);
+        self.inner.shared.silent.send_replace(false);
+    }
+
+    /// Whether the proxy is partitioned, loudly or silently.
     pub fn is_partitioned(&self) -> bool {
-        self.inner.shared.partitioned.load(Ordering::SeqCst)
+        self.inner.shared.partitioned.load(Ordering::SeqCst) || *self.inner.shared.silent.borrow()
     }
 
     /// Kills every live connection (reset) without refusing new ones.
@@ -548,7 +563,7 @@ async fn connection(s: Arc<Shared>, mut client: TcpStream) {
         return;
     }
     let _live = Live::new(&s.live);
-    if fate.blackhole {
+    if fate.blackhole || *s.silent.borrow() {
         s.count(&s.blackholed);
         blackhole(&s, client, kill).await;
         return;
@@ -685,8 +700,12 @@ async fn direction(
             }
         }
     };
+    let mut silent = s.silent.subscribe();
     let writer = async move {
         while let Some(c) = rx.recv().await {
+            // During a silent partition, bytes wait here (and the reading side stops once the
+            // link's buffer is full).
+            let _ = silent.wait_for(|dark| !*dark).await;
             // Only sleep for a real delay: the timer works in whole milliseconds, so even an
             // elapsed deadline would cost up to one.
             if c.due > Instant::now() {

@@ -298,6 +298,41 @@ async fn partition_refuses_then_heal_restores() {
 }
 
 #[tokio::test]
+async fn silent_partition_holds_bytes_until_heal() {
+    let up = echo_server().await;
+    let p = FaultProxy::start(up.addr).await.unwrap();
+    let mut open = TcpStream::connect(p.addr()).await.unwrap();
+    let mut buf = [0u8; 5];
+    open.write_all(b"hello").await.unwrap();
+    open.read_exact(&mut buf).await.unwrap();
+    p.partition_silently();
+    assert!(p.is_partitioned());
+    // The live connection stays open but nothing moves, and nothing is reset.
+    open.write_all(b"still").await.unwrap();
+    let quiet = tokio::time::timeout(Duration::from_millis(300), open.read(&mut buf)).await;
+    assert!(
+        quiet.is_err(),
+        "no byte moves in a silent partition: {quiet:?}"
+    );
+    // A new connection is accepted and never answered; nothing reaches upstream.
+    let mut late = TcpStream::connect(p.addr()).await.unwrap();
+    late.write_all(b"hello").await.unwrap();
+    let quiet = tokio::time::timeout(Duration::from_millis(100), late.read(&mut buf)).await;
+    assert!(quiet.is_err(), "{quiet:?}");
+    assert_eq!(up.accepted.load(Ordering::SeqCst), 1);
+    p.heal();
+    // What was held arrives: the connection survived the outage.
+    tokio::time::timeout(Duration::from_secs(5), open.read_exact(&mut buf))
+        .await
+        .expect("held bytes arrive after heal")
+        .unwrap();
+    assert_eq!(&buf, b"still");
+    assert!(!echo(p.addr(), 1000).await.broken);
+    let st = p.stats();
+    assert_eq!((st.cut, st.blackholed), (0, 1), "{st:?}");
+}
+
+#[tokio::test]
 async fn throttle_is_one_bucket_across_connections() {
     let up = sink_server().await;
     let p = FaultProxy::start(up.addr).await.unwrap();
