@@ -215,3 +215,21 @@ fn insert_replace_remove() {
     let probe = Person::new().with_iris(Eye::Right, synth.capture(110, Eye::Right, 2));
     assert_eq!(g.search(&probe, 1)[0].id, "person-110");
 }
+
+#[test]
+fn templates_straight_from_record_bytes() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fingerprints");
+    let views = FingerprintTemplate::from_record(
+        &std::fs::read(dir.join("fvc2002-iso/DB1_B/101_1.iso")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(views.len(), 1);
+    assert_eq!(views[0].0, FingerPosition::Unknown);
+    assert_eq!(views[0].1.minutiae_count(), 25);
+    assert!(
+        FingerprintTemplate::from_record(
+            &std::fs::read(dir.join("invalid-iso/101_1_truncate_1_byte.iso")).unwrap()
+        )
+        .is_err()
+    );
+}

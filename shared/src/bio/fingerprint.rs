@@ -17,7 +17,7 @@
 //! 5. **Score**: from the best root, the count of supported pairs relative to both templates'
 //!    minutia counts. [`crate::bio::fusion::FingerCalibration`] maps scores to false match rates.
 
-use super::iso::FingerView;
+use super::iso::{FingerPosition, FingerView, FingerprintRecord, TemplateError};
 
 /// Most length buckets of the probe lookup grid (fewer when the probe's edges are shorter).
 const LEN_BUCKETS: usize = 40;
@@ -155,6 +155,17 @@ impl FingerprintTemplate {
             }
         }
         FingerprintTemplate { points, edges }
+    }
+
+    /// Parses a minutiae record (ISO 19794-2:2005 or ANSI 378-2004) and prepares every view,
+    /// with its finger position.
+    pub fn from_record(bytes: &[u8]) -> Result<Vec<(FingerPosition, Self)>, TemplateError> {
+        let r = FingerprintRecord::parse(bytes)?;
+        let res = (r.resolution_x, r.resolution_y);
+        Ok(r.views
+            .iter()
+            .map(|v| (v.position, Self::new(v, res)))
+            .collect())
     }
 
     /// Number of minutiae used.
