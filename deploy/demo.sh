@@ -6,6 +6,7 @@
 #
 #   deploy/demo.sh                 # data in ./rekam-demo
 #   REKAM_DEMO_DIR=/tmp/x deploy/demo.sh
+#   REKAM_DEMO_BUILD=0 deploy/demo.sh   # skip `cargo build` (binaries already built)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,10 +17,12 @@ HUB_ADDR=127.0.0.1:8443
 # kecamatan:desk port:device simulator port:name
 OFFICES=("130101:8081:4501:Pancung Soal" "130105:8082:4502:IV Jurai")
 
-if [ "$PROFILE" = release ]; then
-  cargo build --release -p rekam-hub -p rekam-agent
-else
-  cargo build -p rekam-hub -p rekam-agent
+if [ "${REKAM_DEMO_BUILD:-1}" = 1 ]; then
+  if [ "$PROFILE" = release ]; then
+    cargo build --release -p rekam-hub -p rekam-agent
+  else
+    cargo build -p rekam-hub -p rekam-agent
+  fi
 fi
 BIN=target/$PROFILE
 mkdir -p "$DIR"

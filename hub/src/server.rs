@@ -117,13 +117,17 @@ async fn sync(
             return error(StatusCode::INTERNAL_SERVER_ERROR, "sync task failed", "");
         }
     };
-    tracing::info!(
-        kecamatan = %peer.kecamatan,
-        docs = resp.docs.len(),
-        updated = outcome.docs_updated,
-        refused = outcome.refused,
-        "sync request served"
-    );
+    if outcome.docs_updated > 0 || outcome.refused > 0 {
+        tracing::info!(
+            kecamatan = %peer.kecamatan,
+            docs = resp.docs.len(),
+            updated = outcome.docs_updated,
+            refused = outcome.refused,
+            "sync request served"
+        );
+    } else {
+        tracing::debug!(kecamatan = %peer.kecamatan, docs = resp.docs.len(), "sync request served");
+    }
     let body = resp.encode();
     let accepts_gzip = headers
         .get(header::ACCEPT_ENCODING)
