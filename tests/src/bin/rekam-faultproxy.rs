@@ -4,8 +4,8 @@
 //! added round-trip time, throttle accuracy, latency pipelining), whose figures are in
 //! `docs/testing.md`.
 //!
-//! `run` reads commands on standard input, one per line: `partition`, `heal`, `cut` (kill the
-//! live connections), `stats`, `quit`.
+//! `run` reads commands on standard input, one per line: `partition`, `silent` (a silent
+//! partition), `heal`, `cut` (kill the live connections), `stats`, `quit`.
 #![forbid(unsafe_code)]
 
 use std::net::SocketAddr;
@@ -129,7 +129,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     }
     let proxy = b.start().await.context("listen")?;
     println!(
-        "listening on {} -> {} (seed {}); stdin: partition | heal | cut | stats | quit",
+        "listening on {} -> {} (seed {}); stdin: partition | silent | heal | cut | stats | quit",
         proxy.addr(),
         proxy.upstream(),
         proxy.seed()
@@ -154,13 +154,16 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         let Some(line) = line else { break };
         match line.trim() {
             "partition" => proxy.partition(),
+            "silent" => proxy.partition_silently(),
             "heal" => proxy.heal(),
             "cut" => proxy.cut_all(),
             "stats" => {}
             "quit" => break,
             "" => continue,
             other => {
-                println!("unknown command {other:?}: partition | heal | cut | stats | quit");
+                println!(
+                    "unknown command {other:?}: partition | silent | heal | cut | stats | quit"
+                );
                 continue;
             }
         }
