@@ -291,6 +291,7 @@ impl std::fmt::Debug for FingerprintMatcher<'_> {
 #[derive(Default)]
 struct Scratch {
     roots: Vec<(u8, u8, u8)>,
+    ties: Vec<(u8, u8, u8)>,
     /// Matching edge pairs: (probe start, candidate start, error, probe end, candidate end).
     raw: Vec<(u8, u8, u32, u8, u8)>,
     /// `raw` grouped by probe start minutia: `links[group[p]..group[p + 1]]`, without the probe start.
@@ -457,8 +458,24 @@ impl<'a> FingerprintMatcher<'a> {
         }
         let k = self.params.max_roots.max(1);
         if s.roots.len() > k {
-            s.roots.select_nth_unstable(k - 1);
-            s.roots.truncate(k);
+            // Keep the k best by a histogram of vote counts (small integers): everything above
+            // the k-th best count, and the smallest (p, c) among those tied at it.
+            let mut hist = [0u16; 256];
+            for r in &s.roots {
+                hist[r.0 as usize] += 1;
+            }
+            let (mut cut, mut above) = (0usize, 0usize);
+            while above + (hist[cut] as usize) < k {
+                above += hist[cut] as usize;
+                cut += 1;
+            }
+            let cut = cut as u8;
+            s.ties.clear();
+            s.ties
+                .extend(s.roots.iter().copied().filter(|r| r.0 == cut));
+            s.roots.retain(|r| r.0 < cut);
+            s.ties.sort_unstable();
+            s.roots.extend_from_slice(&s.ties[..k - above]);
         }
         s.roots.sort_unstable();
         // 2. Pairing from each root.
