@@ -110,6 +110,8 @@ pub async fn serve(
             tracing::debug!(peer = %addr, kecamatan = %identity.kecamatan, "office connected");
             let svc = router.layer(axum::Extension(Arc::new(identity)));
             let conn = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(Duration::from_secs(30))
                 .keep_alive(true)
                 .serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc));
             if let Err(e) = conn.await {
