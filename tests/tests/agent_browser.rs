@@ -90,6 +90,27 @@ impl Session {
         Ok(())
     }
 
+    /// Clicks something that loads a new page (a form button, a link) and waits for the new
+    /// document to be loaded, so that later lookups never see the old page.
+    async fn submit(&self, css: &str) -> anyhow::Result<()> {
+        self.script("window.__halaman_lama = true").await?;
+        self.click(css).await?;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let v = self
+                .script("return window.__halaman_lama === undefined && document.readyState === 'complete'")
+                .await
+                .unwrap_or(Value::Bool(false));
+            if v == Value::Bool(true) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("{css}: no new page loaded");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     async fn type_into(&self, css: &str, text: &str) -> anyhow::Result<()> {
         let e = self.find(css).await?;
         self.call("POST", &format!("/element/{e}/clear"), None)
@@ -146,11 +167,16 @@ impl Session {
 
     /// Prints the page to PDF on A5 paper; returns the number of pages.
     async fn print_a5_pages(&self) -> anyhow::Result<usize> {
+        self.print_pages(14.8, 21.0).await
+    }
+
+    /// Prints the page to PDF on paper of `width` x `height` cm; returns the number of pages.
+    async fn print_pages(&self, width: f64, height: f64) -> anyhow::Result<usize> {
         let v = self
             .call(
                 "POST",
                 "/print",
-                Some(json!({"page": {"width": 14.8, "height": 21.0}, "background": false})),
+                Some(json!({"page": {"width": width, "height": height}, "background": false})),
             )
             .await?;
         use base64::Engine as _;
@@ -257,7 +283,7 @@ async fn login(s: &Session, base: &str, user: &str) -> anyhow::Result<()> {
     s.goto(&format!("{base}/login")).await?;
     s.type_into("#username", user).await?;
     s.type_into("#password", PASSWORD).await?;
-    s.click("#masuk").await?;
+    s.submit("#masuk").await?;
     s.wait_text("h1", |t| t.contains("Selamat bekerja")).await?;
     Ok(())
 }
@@ -304,19 +330,19 @@ async fn walk(s: &Session, base: &str) -> anyhow::Result<()> {
     s.type_into("#rt", "2").await?;
     s.type_into("#rw", "1").await?;
     s.type_into("#nagari", "Painan Selatan").await?;
-    s.click("#buat").await?;
+    s.submit("#buat").await?;
     s.wait_text("#status", |t| t == "penyerahan_berkas").await?;
     let page_url = s.url().await?;
     s.click("#berkas_hadir_sendiri").await?;
     s.click("#berkas_kk").await?;
-    s.click("#terima").await?;
+    s.submit("#terima").await?;
     s.wait_text("#status", |t| t == "berkas_diterima").await?;
     let layak = s.text("#kelayakan").await?;
     assert!(layak.contains("Memenuhi syarat"), "{layak}");
-    s.click("#periksa").await?;
+    s.submit("#periksa").await?;
     s.wait_text("#status", |t| t == "pengecekan_biometrik")
         .await?;
-    s.click("#cek").await?;
+    s.submit("#cek").await?;
     s.wait_text("#status", |t| t == "menunggu_perekaman")
         .await?;
     assert_eq!(s.text("#nomor-antrian").await?, "001");
@@ -329,14 +355,19 @@ async fn walk(s: &Session, base: &str) -> anyhow::Result<()> {
     assert!(slip.contains("BUKTI TANDA TERIMA PERMOHONAN"), "{slip}");
     assert!(slip.contains("Rahmat Hidayat"));
     assert_eq!(s.print_a5_pages().await?, 1, "receipt must fit one A5 page");
+    assert_eq!(
+        s.print_pages(8.0, 30.0).await?,
+        1,
+        "receipt must fit one 80 mm thermal slip"
+    );
 
     // --- Recording desk, step 3.
     s.goto(base).await?;
-    s.click("#keluar").await?;
+    s.submit("#keluar").await?;
     login(s, base, "rek").await?;
     s.goto(&format!("{base}/perekaman")).await?;
     s.type_into("#loket", "2").await?;
-    s.click("#panggil-berikut").await?;
+    s.submit("#panggil-berikut").await?;
     s.wait_text("#status", |t| t == "dipanggil").await?;
     assert_eq!(s.url().await?, page_url);
 
@@ -347,13 +378,13 @@ async fn walk(s: &Session, base: &str) -> anyhow::Result<()> {
 
     s.goto(&page_url).await?;
     for m in ["sidik-jari", "iris", "foto", "tanda-tangan"] {
-        s.click(&format!("#rekam-{m}")).await?;
+        s.submit(&format!("#rekam-{m}")).await?;
         s.wait_text("#status", |t| t == "dipanggil").await?;
     }
     let table = s.text("#tabel-biometrik").await?;
     assert!(!table.contains("belum"), "every sample captured: {table}");
     assert!(table.contains("Jempol kanan"));
-    s.click("#berhasil").await?;
+    s.submit("#berhasil").await?;
     s.wait_text("#status", |t| t == "terekam").await?;
     let bukti = s.text("#nomor-bukti").await?;
     assert!(bukti.starts_with("130101-"), "{bukti}");
@@ -368,7 +399,7 @@ async fn walk(s: &Session, base: &str) -> anyhow::Result<()> {
 
     // --- Step 4 and the register book.
     s.goto(&page_url).await?;
-    s.click("#serahkan").await?;
+    s.submit("#serahkan").await?;
     s.wait_text("#status", |t| t == "diserahkan").await?;
     s.goto(&format!("{base}/buku")).await?;
     let book = s.text("#buku").await?;
