@@ -113,7 +113,8 @@ pub struct Link {
 ///
 /// `delay`, `jitter` and `bytes_per_sec` apply to each direction separately (both get that
 /// latency and each gets that bandwidth); [`Faults::up`] / [`Faults::down`] override them for one
-/// direction (e.g. an asymmetric office line).
+/// direction (e.g. an asymmetric office line). Probabilities below 0 (or NaN) act as 0, above 1
+/// as 1.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Faults {
     /// Probability that a new connection is accepted and closed at once (reset).
