@@ -93,6 +93,99 @@ pub trait IndeksDistrik: Send + Sync {
     fn cari(&self, probe: &Probe) -> Vec<Cocok>;
 }
 
+/// A district index of iris templates (what the hub sends: every person recorded
+/// district-wide), searched with the shared gallery. The sync daemon builds one from the hub's
+/// data and installs it with [`CekRekam::set_distrik`].
+pub struct IndeksIris {
+    gallery: rekam_shared::bio::gallery::Gallery<String>,
+    nik: std::collections::HashMap<String, String>,
+    tanggal: NaiveDate,
+}
+
+/// One person of the district index: application id, NIK, right and left iris templates
+/// (shared text form; either may be missing).
+#[derive(Clone)]
+pub struct EntriIris {
+    pub permohonan_id: String,
+    pub nik: String,
+    pub kanan: Option<Vec<u8>>,
+    pub kiri: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for EntriIris {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EntriIris")
+            .field("permohonan_id", &self.permohonan_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IndeksIris {
+    /// Builds the index of `tanggal` (the hub's date of it); unparseable templates are skipped.
+    pub fn new(entries: impl IntoIterator<Item = EntriIris>, tanggal: NaiveDate) -> Self {
+        let mut gallery = rekam_shared::bio::gallery::Gallery::default();
+        let mut nik = std::collections::HashMap::new();
+        for e in entries {
+            let probe = Probe {
+                jari: Vec::new(),
+                iris: [("right-iris", e.kanan), ("left-iris", e.kiri)]
+                    .into_iter()
+                    .filter_map(|(p, t)| t.map(|t| (p.to_owned(), t)))
+                    .collect(),
+            };
+            let person = crate::bio::person_of(&probe);
+            if person.is_empty() {
+                continue;
+            }
+            nik.insert(e.permohonan_id.clone(), e.nik);
+            gallery.insert(e.permohonan_id, person);
+        }
+        IndeksIris {
+            gallery,
+            nik,
+            tanggal,
+        }
+    }
+}
+
+impl IndeksDistrik for IndeksIris {
+    fn info(&self) -> InfoIndeks {
+        InfoIndeks {
+            jumlah: self.gallery.len(),
+            tanggal: self.tanggal,
+        }
+    }
+
+    fn cari(&self, probe: &Probe) -> Vec<Cocok> {
+        // Irises only: the district index carries no fingerprints.
+        let iris_only = Probe {
+            jari: Vec::new(),
+            iris: probe.iris.clone(),
+        };
+        let person = crate::bio::person_of(&iris_only);
+        if person.is_empty() {
+            return Vec::new();
+        }
+        use rekam_shared::bio::fusion::Verdict;
+        self.gallery
+            .search(&person, 5)
+            .into_iter()
+            .filter(|c| c.verdict != Verdict::NoMatch)
+            .map(|c| Cocok {
+                sumber: Sumber::Distrik,
+                kepastian: if c.verdict == Verdict::Match {
+                    Kepastian::Cocok
+                } else {
+                    Kepastian::Mungkin
+                },
+                nik: self.nik.get(&c.id).cloned().unwrap_or_default(),
+                permohonan_id: c.id,
+                skor: c.score,
+            })
+            .collect()
+    }
+}
+
 /// Formats a count the Indonesian way (12.345).
 pub fn ribuan(n: usize) -> String {
     let s = n.to_string();

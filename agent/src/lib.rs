@@ -37,6 +37,9 @@ pub struct Running {
     pub addr: SocketAddr,
     /// The server task; it ends when `shutdown` is sent or fires on drop.
     pub task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    /// The "already recorded?" check: where a district index is installed
+    /// ([`cek::CekRekam::set_distrik`]).
+    pub cek: std::sync::Arc<cek::CekRekam>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -65,6 +68,7 @@ pub async fn start_with_clock(config: Config, clock: clock::Clock) -> anyhow::Re
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let state = web::AppState::new(config, db, clock).await?;
+    let cek = state.cek.clone();
     let app = web::router(state);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -77,6 +81,7 @@ pub async fn start_with_clock(config: Config, clock: clock::Clock) -> anyhow::Re
         Ok(())
     });
     Ok(Running {
+        cek,
         addr,
         task,
         shutdown: Some(tx),

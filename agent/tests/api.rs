@@ -579,3 +579,45 @@ async fn absent_and_slow_devices_give_clear_messages() {
     assert_eq!(r.status, 504, "{r:?}");
     assert!(r.body["error"].as_str().unwrap().contains("tidak menjawab"));
 }
+
+#[tokio::test]
+async fn district_index_is_searched_and_reported() {
+    use rekam_agent::cek::{EntriIris, IndeksIris};
+    let o = office().await;
+    let reg = o.login("reg").await;
+    // The hub's index holds subject 8 (recorded at another office) and two others.
+    let iris = |s: u64, eye: u8| rekam_agent::bio::synth_iris(s, eye, 99).unwrap().0;
+    let entries = [8u64, 101, 102].map(|s| EntriIris {
+        permohonan_id: format!("kantor-lain-{s}"),
+        nik: format!("13010{s:011}"),
+        kanan: Some(iris(s, 0)),
+        kiri: Some(iris(s, 1)),
+    });
+    let tanggal = date(2026, 11, 20);
+    o.running
+        .cek
+        .set_distrik(Some(std::sync::Arc::new(IndeksIris::new(entries, tanggal))));
+
+    o.subjek(9).await;
+    let (_, v) = sampai_antrian(&o, &reg, dewasa(80)).await;
+    assert_eq!(v["status"], "menunggu_perekaman", "{v}");
+    assert_eq!(
+        v["cek_biometrik"]["cakupan"],
+        "0 lokal + 3 distrik, indeks 2026-11-20"
+    );
+
+    o.subjek(8).await;
+    let (_, v) = sampai_antrian(&o, &reg, dewasa(81)).await;
+    assert_eq!(v["status"], "sudah_rekam", "{v}");
+    assert_eq!(v["cek_biometrik"]["cocok"][0]["sumber"], "distrik");
+    assert_eq!(
+        v["cek_biometrik"]["cocok"][0]["permohonan_id"],
+        "kantor-lain-8"
+    );
+    assert!(
+        v["keadaan"]["keterangan"]
+            .as_str()
+            .unwrap()
+            .contains("distrik")
+    );
+}
