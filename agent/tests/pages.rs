@@ -192,3 +192,49 @@ async fn desk_pages_walk_steps_1_to_4() {
     let (s, _, _) = reg.post(&format!("{base}/serahkan"), &[]).await;
     assert_eq!(s, 409);
 }
+
+#[tokio::test]
+async fn search_by_nik_and_late_step_reason_at_the_desk() {
+    let o = office().await;
+    let mut reg = Browser::new(&o);
+    reg.login("reg").await;
+    let p = dewasa(71);
+    let nik = p["nik"].as_str().unwrap().to_owned();
+    // Unknown NIK: the form is prefilled with it and says so.
+    let (_, _, body) = reg.get(&format!("/registrasi?nik={nik}")).await;
+    assert!(body.contains("NIK belum ada di kantor ini"));
+    assert!(body.contains(&format!("value=\"{nik}\"")));
+    let form = form_of(&p);
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (_, url, _) = reg.post("/registrasi", &pairs).await;
+    // Known NIK: the resident's data comes back.
+    let (_, _, body) = reg.get(&format!("/registrasi?nik={nik}")).await;
+    assert!(body.contains("Data penduduk ditemukan"));
+    assert!(body.contains("value=\"Penduduk Uji 71\""));
+
+    // Step 1 runs over its 5 minutes: the page shows it, and the form needs a reason.
+    o.clock.advance(7 * 60);
+    let (_, _, body) = reg.get(&url).await;
+    assert!(body.contains(r#"class="terlambat""#), "timer shown as late");
+    let (s, _, body) = reg
+        .post(
+            &format!("{url}/terima-berkas"),
+            &[("berkas", "hadir_sendiri"), ("berkas", "kk")],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(body.contains("alasan keterlambatan wajib diisi"), "{body}");
+    let (s, _, body) = reg
+        .post(
+            &format!("{url}/terima-berkas"),
+            &[
+                ("berkas", "hadir_sendiri"),
+                ("berkas", "kk"),
+                ("alasan_terlambat", "lainnya"),
+                ("keterangan_terlambat", "listrik padam"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    assert!(body.contains("Lainnya: listrik padam"), "{body}");
+}
