@@ -135,11 +135,16 @@ impl HubClient {
         bytes: &mut WireBytes,
     ) -> Result<(), SyncError> {
         let total = data.len() as u64;
-        // Optimistic first chunk at offset 0: a blob new to the hub costs one request; if the
-        // hub already holds part of it, it answers 409 and the upload resumes where it stopped.
-        let mut st = BlobStatus {
-            received: 0,
-            complete: false,
+        // A blob of one chunk (a photo, a signature) goes at once: one request, and if the hub
+        // already holds it, it answers "complete" (or 409 and we ask where to resume). A larger
+        // blob asks first where to resume, so an interrupted upload never resends its start.
+        let mut st = if data.len() <= wire::BLOB_CHUNK_BYTES {
+            BlobStatus {
+                received: 0,
+                complete: false,
+            }
+        } else {
+            self.blob_status(sha256).await?
         };
         while !st.complete {
             let from = st.received.min(total) as usize;
