@@ -621,3 +621,30 @@ async fn district_index_is_searched_and_reported() {
             .contains("distrik")
     );
 }
+
+#[tokio::test]
+async fn two_desks_calling_next_at_once_get_different_residents() {
+    let o = office().await;
+    let reg = o.login("reg").await;
+    let rek = o.login("rek").await;
+    o.subjek(1).await;
+    let (a, _) = sampai_antrian(&o, &reg, dewasa(90)).await;
+    o.subjek(2).await;
+    let (b, _) = sampai_antrian(&o, &reg, dewasa(91)).await;
+    let (x, y) = tokio::join!(
+        o.post(&rek, "/api/antrian/panggil", json!({"loket": "1"})),
+        o.post(&rek, "/api/antrian/panggil", json!({"loket": "2"}))
+    );
+    assert_eq!((x.status, y.status), (200, 200), "{x:?} {y:?}");
+    let mut got = vec![
+        x.body["id"].as_str().unwrap(),
+        y.body["id"].as_str().unwrap(),
+    ];
+    got.sort();
+    let mut want = vec![a.as_str(), b.as_str()];
+    want.sort();
+    assert_eq!(got, want);
+    // Nobody left: a third call says so.
+    let z = o.post(&rek, "/api/antrian/panggil", json!({})).await;
+    assert_eq!(z.status, 404, "{z:?}");
+}

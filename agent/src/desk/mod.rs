@@ -225,10 +225,31 @@ where
         + Send
         + 'static,
 {
+    let id = id.to_owned();
+    act_on(ctx, move |_| Ok(id), audit, make).await
+}
+
+/// [`act`] on the application chosen by `pick` inside the same transaction (e.g. the next
+/// queue number: two desks calling "next" at once get different residents).
+pub async fn act_on<P, F>(
+    ctx: Ctx<'_>,
+    pick: P,
+    audit: &'static str,
+    make: F,
+) -> Result<Hasil, ApiError>
+where
+    P: FnOnce(&Transaction<'_>) -> Result<String, ApiError> + Send + 'static,
+    F: FnOnce(
+            &Transaction<'_>,
+            &mut Row,
+            DateTime<Utc>,
+        ) -> Result<(Aksi, Option<AlasanTerlambat>, Option<Extra>), ApiError>
+        + Send
+        + 'static,
+{
     let state = ctx.state.clone();
     let op = ctx.op.clone();
     let idem = ctx.idem;
-    let id = id.to_owned();
     let clock = state.clock.clone();
     let today = state.today();
     state
@@ -238,6 +259,7 @@ where
             if let Some(h) = idem_lookup(tx, idem.as_deref(), &op.username)? {
                 return Ok(h);
             }
+            let id = pick(tx)?;
             let now = clock.now();
             let now_s = now.to_rfc3339();
             let mut row = store::load_required(tx, &id)?;

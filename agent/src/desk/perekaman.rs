@@ -72,32 +72,14 @@ pub async fn panggil(
         input.loket.trim().chars().take(20).collect()
     };
     let today = ctx.state.today().to_string();
-    let id = match id {
-        Some(id) => id.to_owned(),
-        None => {
-            let t = today.clone();
-            let next = ctx.state.db.read(move |c| berikutnya(c, &t)).await?;
-            match next {
-                Some(id) => id,
-                None => {
-                    // A replayed "call next" answers with the first result.
-                    if let Some(key) = ctx.idem.clone() {
-                        let u = ctx.op.username.clone();
-                        if let Some(h) = ctx
-                            .state
-                            .db
-                            .write(move |tx| idem_lookup(tx, Some(&key), &u))
-                            .await?
-                        {
-                            return Ok(h);
-                        }
-                    }
-                    return Err(ApiError::not_found("antrian yang menunggu"));
-                }
-            }
-        }
+    let t = today.clone();
+    let id = id.map(str::to_owned);
+    let pick = move |tx: &Transaction<'_>| match id {
+        Some(id) => Ok(id),
+        // Chosen inside the write transaction: concurrent "call next" never collide.
+        None => berikutnya(tx, &t)?.ok_or_else(|| ApiError::not_found("antrian yang menunggu")),
     };
-    act(ctx, &id, "perekaman.panggil", move |_tx, _row, now| {
+    super::act_on(ctx, pick, "perekaman.panggil", move |_tx, _row, now| {
         let extra: super::Extra = Box::new(move |tx, row| {
             tx.execute(
                 "INSERT INTO panggilan(tanggal, nomor_antrian, permohonan_id, loket, at)
