@@ -49,7 +49,7 @@ impl Default for MatcherParams {
             tol_angle: 2600,
             max_roots: 15,
             min_votes: 2,
-            min_support: 1,
+            min_support: 2,
             grid_div: 2,
             variant: 3,
         }

@@ -45,21 +45,21 @@ impl Default for FingerCalibration {
 
 /// `(score, log10 FMR)` from the 11,520 pooled impostor scores of FVC2002 DB1-4_B, down to FMR
 /// 2e-4 (the single most extreme point is left out: beyond the table, the slope of the last
-/// segment, about -0.33 decades per score unit, extrapolates). Regenerate with
+/// segment, about -0.30 decades per score unit, extrapolates). Regenerate with
 /// `cargo test --release -p rekam-shared --test bio_accuracy -- --nocapture`.
 const DEFAULT_FINGER_POINTS: &[(f64, f64)] = &[
     (0.000, 0.000),
-    (0.624, -0.301),
-    (1.081, -0.699),
-    (1.464, -1.000),
-    (1.883, -1.301),
-    (2.458, -1.699),
-    (2.936, -2.000),
-    (3.423, -2.301),
-    (4.231, -2.699),
-    (4.697, -3.000),
-    (6.081, -3.301),
-    (7.296, -3.699),
+    (0.446, -0.301),
+    (0.816, -0.699),
+    (1.133, -1.000),
+    (1.459, -1.301),
+    (1.944, -1.699),
+    (2.344, -2.000),
+    (2.732, -2.301),
+    (3.297, -2.699),
+    (4.050, -3.000),
+    (4.561, -3.301),
+    (5.895, -3.699),
 ];
 
 impl FingerCalibration {
