@@ -740,6 +740,27 @@ pub fn check_incoming(
             return Err(Refusal::Immutable { field: root_key });
         }
     }
+    // The same rule over every operation of the new changes, visible or not: an operation
+    // that loses a conflict produces no patch, yet must not be stored if the sender does not
+    // own its section.
+    for change in doc.get_changes(before) {
+        for op in change.decode().operations {
+            let root_key = op_root_key(doc, &op)?;
+            let owned = match sender {
+                Penulis::Kantor(_) => OFFICE_KEYS.contains(&root_key.as_str()),
+                Penulis::Hub => HUB_KEYS.contains(&root_key.as_str()),
+            };
+            if !owned {
+                return Err(Refusal::NotOwner {
+                    field: root_key,
+                    sender: sender_name,
+                });
+            }
+            if !before.is_empty() && [K_ID, K_KECAMATAN, K_SCHEMA].contains(&root_key.as_str()) {
+                return Err(Refusal::Immutable { field: root_key });
+            }
+        }
+    }
     // The resulting document must be well-formed and belong to the sender.
     let id = get_str(doc, &ROOT, K_ID)
         .ok()
@@ -763,6 +784,34 @@ pub fn check_incoming(
         });
     }
     Ok(())
+}
+
+/// The root key under which an operation acts (the section it touches).
+fn op_root_key(doc: &AutoCommit, op: &automerge::legacy::Op) -> Result<String, Refusal> {
+    use automerge::legacy::{Key, ObjectId};
+    match &op.obj {
+        ObjectId::Root => match &op.key {
+            Key::Map(k) => Ok(k.to_string()),
+            Key::Seq(_) => Err(Refusal::Malformed("list operation on the root".into())),
+        },
+        ObjectId::Id(id) => {
+            let exid = doc
+                .import_obj(&format!("{}@{}", id.0, id.1))
+                .map_err(|e| Refusal::Malformed(format!("operation on unknown object: {e}")))?;
+            let parents = doc
+                .parents(&exid)
+                .map_err(|e| Refusal::Malformed(format!("object without parent: {e}")))?;
+            match parents.last() {
+                Some(p) if p.obj == ROOT => match p.prop {
+                    Prop::Map(k) => Ok(k),
+                    Prop::Seq(_) => Err(Refusal::Malformed("root is a list".into())),
+                },
+                _ => Err(Refusal::Malformed(
+                    "object not reachable from the root".into(),
+                )),
+            }
+        }
+    }
 }
 
 // ---- helpers: JSON <-> automerge ------------------------------------------------------------

@@ -354,3 +354,37 @@ fn concurrent_office_and_hub_edits_merge() {
     assert_eq!(office.heads(), hub.heads());
     assert_eq!(office.view().unwrap(), hub.view().unwrap());
 }
+
+#[test]
+fn invisible_operations_on_the_decision_are_refused() {
+    // Written and deleted in one change: no visible patch, but the operations are there.
+    let mut office = PermohonanDoc::new("p1", "130101").unwrap();
+    let mut hub = hub_copy(&mut office);
+    let am = office.automerge();
+    let k = am.put_object(ROOT, "keputusan", ObjType::Map).unwrap();
+    am.put(&k, "hasil", "unik").unwrap();
+    am.delete(ROOT, "keputusan").unwrap();
+    am.commit();
+    let before = receive(&mut hub, &mut office);
+    let after = hub.get_heads();
+    assert!(hub.diff(&before, &after).is_empty(), "no visible patch");
+    assert!(matches!(
+        check_incoming(&mut hub, &before, &kantor("130101"), "p1"),
+        Err(Refusal::NotOwner { field, .. }) if field == "keputusan"
+    ));
+}
+
+#[test]
+fn a_hidden_write_of_the_kecamatan_is_refused() {
+    let mut office = PermohonanDoc::new("p1", "130101").unwrap();
+    let mut hub = hub_copy(&mut office);
+    let am = office.automerge();
+    am.put(ROOT, "kecamatan", "130102").unwrap();
+    am.put(ROOT, "kecamatan", "130101").unwrap();
+    am.commit();
+    let before = receive(&mut hub, &mut office);
+    assert!(matches!(
+        check_incoming(&mut hub, &before, &kantor("130101"), "p1"),
+        Err(Refusal::Immutable { .. })
+    ));
+}
