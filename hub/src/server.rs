@@ -224,3 +224,115 @@ async fn status(State(st): State<AppState>) -> Response {
         Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "task failed", ""),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::sqlite::SqliteStorage;
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt as _;
+
+    fn app() -> (tempfile::TempDir, Router) {
+        let dir = tempfile::tempdir().unwrap();
+        let s: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&dir.path().join("h.db")).unwrap());
+        let peer = Arc::new(PeerIdentity {
+            kecamatan: "130101".into(),
+            serial: "01".into(),
+        });
+        (dir, router(s).layer(Extension(peer)))
+    }
+
+    async fn call(app: &Router, req: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let resp = app.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec();
+        (status, headers, body)
+    }
+
+    fn json(body: &[u8]) -> serde_json::Value {
+        serde_json::from_slice(body).unwrap()
+    }
+
+    #[tokio::test]
+    async fn sync_bodies_are_checked_and_gzip_works_both_ways() {
+        let (_d, app) = app();
+        let req = Request::post(wire::SYNC_PATH)
+            .body(Body::from("not a sync body"))
+            .unwrap();
+        let (st, _, body) = call(&app, req).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST);
+        assert_eq!(json(&body)["field"], "body");
+        let req = Request::post(wire::SYNC_PATH)
+            .header(header::CONTENT_ENCODING, "gzip")
+            .body(Body::from("not gzip"))
+            .unwrap();
+        assert_eq!(call(&app, req).await.0, StatusCode::BAD_REQUEST);
+        // A gzip bomb is cut at the bound.
+        let bomb = gzip(&vec![0u8; wire::MAX_BODY_BYTES + 10]);
+        let req = Request::post(wire::SYNC_PATH)
+            .header(header::CONTENT_ENCODING, "gzip")
+            .body(Body::from(bomb))
+            .unwrap();
+        let (st, _, body) = call(&app, req).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST);
+        assert!(json(&body)["error"].as_str().unwrap().contains("larger"));
+        // A valid empty request, gzip'd, answered gzip'd.
+        let req = Request::post(wire::SYNC_PATH)
+            .header(header::CONTENT_ENCODING, "gzip")
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .body(Body::from(gzip(&SyncRequest::default().encode())))
+            .unwrap();
+        let (st, headers, body) = call(&app, req).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(headers[header::CONTENT_ENCODING], "gzip");
+        let raw = gunzip_bounded(&body, wire::MAX_BODY_BYTES).unwrap();
+        let resp = wire::SyncResponse::decode(&raw).unwrap();
+        assert!(resp.docs.is_empty());
+    }
+
+    #[tokio::test]
+    async fn blob_endpoints_name_the_bad_field() {
+        let (_d, app) = app();
+        let req = Request::get(format!("{}/NOT-HEX", wire::BLOBS_PATH))
+            .body(Body::empty())
+            .unwrap();
+        let (st, _, body) = call(&app, req).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST);
+        assert_eq!(json(&body)["field"], "sha256");
+        let data = b"hello blob".to_vec();
+        let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&data));
+        let put = |offset: u64, body: &[u8]| {
+            Request::put(format!(
+                "{}/{sha}?offset={offset}&total={}",
+                wire::BLOBS_PATH,
+                data.len()
+            ))
+            .body(Body::from(body.to_vec()))
+            .unwrap()
+        };
+        let (st, _, body) = call(&app, put(0, &data[..4])).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(json(&body)["received"], 4);
+        let (st, _, body) = call(&app, put(0, &data[..4])).await;
+        assert_eq!(st, StatusCode::CONFLICT);
+        assert_eq!(json(&body)["field"], "offset");
+        let (st, _, body) = call(&app, put(4, &data[4..])).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(json(&body)["complete"], true);
+        let req = Request::put(format!(
+            "{}/{sha}?offset=0&total={}",
+            wire::BLOBS_PATH,
+            wire::MAX_BLOB_BYTES + 1
+        ))
+        .body(Body::empty())
+        .unwrap();
+        let (st, _, body) = call(&app, req).await;
+        assert_eq!(st, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(json(&body)["field"], "total");
+    }
+}
