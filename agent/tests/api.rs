@@ -82,6 +82,10 @@ async fn success_path_steps_1_to_4() {
     assert_eq!(b.body[0]["nomor_bukti"], bukti.as_str());
     assert_eq!(b.body[0]["operator_registrasi"], "reg");
     assert_eq!(b.body[0]["operator_perekaman"], "rek");
+    let st = o.get(Some(&reg), "/api/statistik").await;
+    assert_eq!(st.body["kantor"]["jumlah_permohonan"], 1, "{st:?}");
+    assert_eq!(st.body["kantor"]["langkah"][2]["jumlah"], 1);
+    assert_eq!(st.body["per_operator"]["rek"][3]["jumlah"], 1);
     let csv = o.get(Some(&reg), "/buku.csv").await;
     let text = csv.body.as_str().unwrap();
     assert!(text.starts_with("No,Jam datang,NIK"));

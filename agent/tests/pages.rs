@@ -177,6 +177,8 @@ async fn desk_pages_walk_steps_1_to_4() {
     let (_, _, book) = reg.get("/buku").await;
     assert!(book.contains("Penduduk Uji 70"));
     assert!(book.contains("Selesai, diserahkan"));
+    assert!(book.contains("id=\"statistik\""));
+    assert!(book.contains("<h2>Operator rek</h2>"));
     let (s, _, csv) = reg.get("/buku.csv").await;
     assert_eq!(s, 200);
     assert_eq!(csv.lines().count(), 2);

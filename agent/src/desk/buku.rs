@@ -201,3 +201,27 @@ pub fn standar() -> Vec<(u8, &'static str, &'static str)> {
         .map(|l| (l.nomor(), l.label(), l.standar()))
         .collect()
 }
+
+/// Time-standard figures of a day (the shared `workflow::statistik`): the office as a whole and
+/// per operator.
+#[derive(Debug, Clone, Serialize)]
+pub struct Statistik {
+    pub tanggal: String,
+    pub kantor: rekam_shared::workflow::statistik::Ringkasan,
+    pub per_operator: std::collections::BTreeMap<
+        String,
+        Vec<rekam_shared::workflow::statistik::RingkasanLangkah>,
+    >,
+}
+
+/// The figures of local day `tanggal`.
+pub fn statistik(conn: &Connection, tanggal: &str) -> Result<Statistik, ApiError> {
+    use rekam_shared::workflow::statistik;
+    let rows = store::load_where(conn, "tanggal = ?1 ORDER BY created_at, id", [tanggal])?;
+    let ps: Vec<_> = rows.iter().map(|r| &r.permohonan).collect();
+    Ok(Statistik {
+        tanggal: tanggal.to_owned(),
+        kantor: statistik::ringkas(ps.iter().copied()),
+        per_operator: statistik::per_operator(ps.iter().copied()),
+    })
+}

@@ -294,6 +294,16 @@ pub async fn buku_csv(
         .into_response())
 }
 
+async fn statistik(
+    State(state): State<AppState>,
+    _sesi: Sesi,
+    Query(q): Query<TanggalQuery>,
+) -> Result<Response, ApiError> {
+    let t = tanggal_or_today(&state, q.tanggal.as_deref())?;
+    let s = state.db.read(move |c| buku::statistik(c, &t)).await?;
+    Ok(Json(s).into_response())
+}
+
 async fn penduduk(
     State(state): State<AppState>,
     _sesi: Sesi,
@@ -354,6 +364,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/antrian", get(antrian))
         .route("/api/antrian/panggil", post(panggil_berikut))
         .route("/api/buku", get(buku_json))
+        .route("/api/statistik", get(statistik))
         .route("/buku.csv", get(buku_csv))
         .route("/api/perangkat", get(perangkat))
         .route("/api/audit", get(audit))

@@ -1022,7 +1022,11 @@ async fn buku_page(
     };
     let tz = state.config.offset();
     let t2 = t.clone();
-    let rows = match state.db.read(move |c| buku::buku(c, &t2, tz)).await {
+    let data = state
+        .db
+        .read(move |c| Ok::<_, ApiError>((buku::buku(c, &t2, tz)?, buku::statistik(c, &t2)?)))
+        .await;
+    let (rows, stat) = match data {
         Ok(r) => r,
         Err(e) => return html(e.status, page("Galat", Some(&sesi.operator), &galat(&e))),
     };
@@ -1067,14 +1071,53 @@ async fn buku_page(
 <form class="tanpa-cetak" method="get" action="/buku"><input type="date" name="tanggal" value="{t}" style="width:12rem"> <button class="kedua">Tampilkan</button>
 <a href="/buku.csv?tanggal={t}" id="unduh-csv">Unduh CSV</a> <button type="button" onclick="window.print()">Cetak</button></form>
 <p style="font-size:.8rem">Standar waktu: {}.</p>
-<table id="buku"><tr><th>No</th><th>Jam</th><th>NIK</th><th>Nama</th><th>L/P</th><th>Alamat</th><th>Hasil</th><th>Antrian</th><th>No. bukti</th><th>Operator reg./rek.</th><th>L1</th><th>L2</th><th>L3</th><th>L4</th></tr>{tr}</table></div>"#,
+<table id="buku"><tr><th>No</th><th>Jam</th><th>NIK</th><th>Nama</th><th>L/P</th><th>Alamat</th><th>Hasil</th><th>Antrian</th><th>No. bukti</th><th>Operator reg./rek.</th><th>L1</th><th>L2</th><th>L3</th><th>L4</th></tr>{tr}</table>
+<h2>Statistik waktu layanan</h2>{}</div>"#,
         kop(&state),
-        standar.join("; ")
+        standar.join("; "),
+        statistik_tabel(&stat)
     );
     html(
         StatusCode::OK,
         page("Buku BHPPK", Some(&sesi.operator), &body),
     )
+}
+
+fn langkah_tabel(rows: &[rekam_shared::workflow::statistik::RingkasanLangkah]) -> String {
+    let mut s = String::from(
+        "<tr><th>Langkah</th><th>Standar</th><th>Selesai</th><th>Terlambat</th><th>Median</th><th>P90</th><th>Terlama</th></tr>",
+    );
+    for r in rows {
+        s.push_str(&format!(
+            "<tr><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            r.langkah.nomor(),
+            esc(r.langkah.label()),
+            esc(r.langkah.standar()),
+            r.jumlah,
+            r.terlambat,
+            buku::menit_detik(r.median_detik),
+            buku::menit_detik(r.p90_detik),
+            buku::menit_detik(r.maks_detik)
+        ));
+    }
+    s
+}
+
+fn statistik_tabel(st: &buku::Statistik) -> String {
+    let mut s = format!(
+        r#"<p>{} permohonan.</p><table id="statistik">{}</table>"#,
+        st.kantor.jumlah_permohonan,
+        langkah_tabel(&st.kantor.langkah)
+    );
+    for (op, rows) in &st.per_operator {
+        let rows: Vec<_> = rows.iter().filter(|r| r.jumlah > 0).cloned().collect();
+        s.push_str(&format!(
+            "<h2>Operator {}</h2><table>{}</table>",
+            esc(op),
+            langkah_tabel(&rows)
+        ));
+    }
+    s
 }
 
 // ---------------------------------------------------------------- supervisor pages
