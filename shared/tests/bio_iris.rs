@@ -259,3 +259,42 @@ fn synthetic_irises_have_daugman_like_statistics() {
         );
     }
 }
+
+mod never_panics {
+    use proptest::prelude::*;
+    use rekam_shared::bio::fusion::{FusionConfig, PairScores};
+    use rekam_shared::bio::iris::{IrisShape, IrisTemplate};
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+        /// Arbitrary text and shapes: a named error or a template, never a panic.
+        #[test]
+        fn iris_text_parsing(text in ".{0,300}", rows in 0usize..20, cols in 0usize..40, f in 0usize..3, p in 0usize..3) {
+            if let Ok(shape) = IrisShape::new(rows, cols, f, p) {
+                let _ = IrisTemplate::from_text(shape, &text);
+            }
+            let _ = text.parse::<IrisShape>();
+        }
+
+        /// Round trip of random codes through the base64 text, for random shapes.
+        #[test]
+        fn iris_text_round_trip(rows in 1usize..6, cols in 1usize..20, f in 1usize..3, seed in any::<u64>()) {
+            let shape = IrisShape::new(rows, cols, f, 2).unwrap();
+            let mut rng = rekam_shared::bio::synth::SplitMix64::new(seed);
+            let bits = |rng: &mut rekam_shared::bio::synth::SplitMix64| (0..shape.bits()).map(|_| rng.below(2) == 1).collect::<Vec<_>>();
+            let t = IrisTemplate::from_bits(shape, &bits(&mut rng), &bits(&mut rng)).unwrap();
+            prop_assert_eq!(IrisTemplate::from_text(shape, &t.to_text()).unwrap(), t);
+        }
+
+        /// Any scores, including NaN and infinities, fuse to a finite, non-negative decision.
+        #[test]
+        fn fusion_is_total(fingers in proptest::collection::vec(proptest::option::of(any::<f32>()), 10), irises in proptest::collection::vec(proptest::option::of(any::<f64>()), 2)) {
+            let mut s = PairScores::default();
+            for (slot, v) in s.fingers.iter_mut().zip(&fingers) { *slot = *v; }
+            for (slot, v) in s.irises.iter_mut().zip(&irises) { *slot = *v; }
+            let d = FusionConfig::default().fuse(&s);
+            prop_assert!(d.score.is_finite() && d.score >= 0.0, "{:?}", d);
+        }
+    }
+}
