@@ -239,4 +239,28 @@ async fn search_by_nik_and_late_step_reason_at_the_desk() {
         .await;
     assert_eq!(s, 200, "{body}");
     assert!(body.contains("Lainnya: listrik padam"), "{body}");
+
+    // A device sending garbage: the desk shows a clear message, nothing changes.
+    let (_, _, body) = reg
+        .post(
+            &format!("{url}/periksa-berkas"),
+            &[("berkas", "hadir_sendiri"), ("berkas", "kk")],
+        )
+        .await;
+    assert!(body.contains("pengecekan_biometrik"), "{body}");
+    o.sim_mode("sampah").await;
+    let (s, _, body) = reg.post(&format!("{url}/cek-biometrik"), &[]).await;
+    assert_eq!(s, 502);
+    assert!(
+        body.contains("Perangkat biometrik mengirim data rusak"),
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"id="status">pengecekan_biometrik<"#),
+        "{body}"
+    );
+    o.sim_mode("normal").await;
+    let (s, _, body) = reg.post(&format!("{url}/cek-biometrik"), &[]).await;
+    assert_eq!(s, 200);
+    assert!(body.contains("menunggu_perekaman"), "{body}");
 }
