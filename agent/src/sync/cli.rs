@@ -55,7 +55,10 @@ fn print(s: &SyncStatus) {
     if let Some(e) = &s.last_error {
         println!("last error    : {e}");
     }
-    println!("docs waiting  : {}", s.docs_waiting);
+    println!(
+        "docs waiting  : {} ({} bytes)",
+        s.docs_waiting, s.doc_bytes_waiting
+    );
     println!(
         "blobs waiting : {} ({} bytes)",
         s.blobs_waiting, s.blob_bytes_waiting

@@ -46,6 +46,8 @@ pub struct SyncStatus {
     pub last_error: Option<String>,
     /// Documents waiting to be synced.
     pub docs_waiting: u64,
+    /// Their saved size, bytes.
+    pub doc_bytes_waiting: u64,
     /// Blobs waiting to be uploaded.
     pub blobs_waiting: u64,
     /// Bytes of those blobs.
@@ -208,7 +210,7 @@ pub fn status_from_db(
     conn: &rusqlite::Connection,
     bytes: WireBytes,
 ) -> Result<SyncStatus, SyncError> {
-    let (docs, blobs, blob_bytes) = store::waiting(conn)?;
+    let w = store::waiting(conn)?;
     let refused = store::refused(conn)?.len() as u64;
     let opt = |k| -> Result<Option<String>, SyncError> {
         Ok(store::get_meta(conn, k)?.filter(|v| !v.is_empty()))
@@ -217,9 +219,10 @@ pub fn status_from_db(
         online: opt(meta::ONLINE)?.as_deref() == Some("1"),
         last_success: opt(meta::LAST_SUCCESS)?,
         last_error: opt(meta::LAST_ERROR)?,
-        docs_waiting: docs,
-        blobs_waiting: blobs,
-        blob_bytes_waiting: blob_bytes,
+        docs_waiting: w.docs,
+        doc_bytes_waiting: w.doc_bytes,
+        blobs_waiting: w.blobs,
+        blob_bytes_waiting: w.blob_bytes,
         docs_refused: refused,
         bytes_sent: bytes.sent,
         bytes_received: bytes.received,

@@ -81,20 +81,40 @@ pub fn outbox_batch(
     Ok(out)
 }
 
-/// Counts of what is waiting: documents, blobs, and blob bytes.
-pub fn waiting(conn: &Connection) -> Result<(u64, u64, u64), SyncError> {
-    let docs: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM sync_outbox WHERE refused IS NULL",
+/// What is waiting for the hub.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Waiting {
+    /// Documents queued.
+    pub docs: u64,
+    /// Their saved size, bytes.
+    pub doc_bytes: u64,
+    /// Blobs queued.
+    pub blobs: u64,
+    /// Their size, bytes.
+    pub blob_bytes: u64,
+}
+
+/// Counts what is waiting: documents and blobs, with their bytes.
+pub fn waiting(conn: &Connection) -> Result<Waiting, SyncError> {
+    let (docs, doc_bytes): (i64, i64) = conn.query_row(
+        "SELECT COUNT(*), COALESCE(SUM((SELECT length(doc) FROM permohonan_doc d
+             WHERE d.permohonan_id = o.permohonan_id)), 0)
+         FROM sync_outbox o WHERE refused IS NULL",
         [],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let (blobs, bytes): (i64, i64) = conn.query_row(
+    let (blobs, blob_bytes): (i64, i64) = conn.query_row(
         "SELECT COUNT(*), COALESCE(SUM((SELECT length(data) FROM biometrik b
              WHERE b.sha256 = o.sha256 LIMIT 1)), 0) FROM sync_blob_outbox o",
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    Ok((docs as u64, blobs as u64, bytes as u64))
+    Ok(Waiting {
+        docs: docs as u64,
+        doc_bytes: doc_bytes as u64,
+        blobs: blobs as u64,
+        blob_bytes: blob_bytes as u64,
+    })
 }
 
 /// Documents the hub refused, with the reason.
@@ -286,9 +306,12 @@ mod tests {
             "templates are not blobs"
         );
         assert_eq!(blob_data(&c, "ab").unwrap(), Some(vec![1, 2]));
-        assert_eq!(waiting(&c).unwrap(), (1, 1, 2));
+        let w = waiting(&c).unwrap();
+        assert_eq!((w.docs, w.blobs, w.blob_bytes), (1, 1, 2));
+        assert!(w.doc_bytes > 0);
         blob_done(&c, "ab").unwrap();
-        assert_eq!(waiting(&c).unwrap(), (1, 0, 0));
+        let w = waiting(&c).unwrap();
+        assert_eq!((w.docs, w.blobs, w.blob_bytes), (1, 0, 0));
     }
 
     #[test]
