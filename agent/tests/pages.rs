@@ -233,12 +233,16 @@ async fn search_by_nik_and_late_step_reason_at_the_desk() {
                 ("berkas", "hadir_sendiri"),
                 ("berkas", "kk"),
                 ("alasan_terlambat", "lainnya"),
-                ("keterangan_terlambat", "listrik padam"),
+                ("keterangan_terlambat", "listrik <b>padam</b>"),
             ],
         )
         .await;
     assert_eq!(s, 200, "{body}");
-    assert!(body.contains("Lainnya: listrik padam"), "{body}");
+    assert!(
+        body.contains("Lainnya: listrik &lt;b&gt;padam&lt;/b&gt;"),
+        "{body}"
+    );
+    assert!(!body.contains("<b>padam</b>"), "operator text is escaped");
 
     // A device sending garbage: the desk shows a clear message, nothing changes.
     let (_, _, body) = reg

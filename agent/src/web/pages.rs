@@ -589,7 +589,12 @@ document.querySelectorAll('.alasan-terlambat[data-sembunyi]').forEach(function(x
 f();setInterval(f,1000);})();
 </script>"#;
 
-fn permohonan_page(v: &PermohonanView, op: &Operator, err: Option<&ApiError>) -> String {
+fn permohonan_page(
+    v: &PermohonanView,
+    op: &Operator,
+    err: Option<&ApiError>,
+    tz: chrono::FixedOffset,
+) -> String {
     let p = &v.penduduk;
     let langkah = match &v.langkah {
         Some(l) => format!(
@@ -652,15 +657,14 @@ fn permohonan_page(v: &PermohonanView, op: &Operator, err: Option<&ApiError>) ->
     for e in &v.peristiwa {
         riwayat.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            e.waktu
-                .with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).expect("WIB"))
-                .format("%H:%M:%S"),
+            e.waktu.with_timezone(&tz).format("%H:%M:%S"),
             esc(e.aksi.jenis().nama()),
             esc(&e.operator),
-            e.alasan_terlambat
+            esc(&e
+                .alasan_terlambat
                 .as_ref()
                 .map(label_alasan)
-                .unwrap_or_default()
+                .unwrap_or_default())
         ));
     }
     riwayat.push_str("</table>");
@@ -696,7 +700,10 @@ async fn permohonan_get(
     Path(id): Path<String>,
 ) -> Response {
     match desk::view(&state, &id).await {
-        Ok(v) => html(StatusCode::OK, permohonan_page(&v, &sesi.operator, None)),
+        Ok(v) => html(
+            StatusCode::OK,
+            permohonan_page(&v, &sesi.operator, None, state.config.offset()),
+        ),
         Err(e) => html(e.status, page("Galat", Some(&sesi.operator), &galat(&e))),
     }
 }
@@ -804,7 +811,10 @@ async fn finish(
     match r {
         Ok(h) => see_other(&format!("/permohonan/{}", h.id)),
         Err(e) => match desk::view(state, id).await {
-            Ok(v) => html(e.status, permohonan_page(&v, op, Some(&e))),
+            Ok(v) => html(
+                e.status,
+                permohonan_page(&v, op, Some(&e), state.config.offset()),
+            ),
             Err(_) => html(e.status, page("Galat", Some(op), &galat(&e))),
         },
     }
