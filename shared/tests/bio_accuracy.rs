@@ -11,8 +11,8 @@ use rekam_shared::bio::iso::FingerprintRecord;
 
 /// EER per database as recorded in docs/biometrics.md (fractions).
 const RECORDED_EER: [(&str, f64); 4] = [
-    ("DB1_B", 0.0218),
-    ("DB2_B", 0.0137),
+    ("DB1_B", 0.0215),
+    ("DB2_B", 0.0136),
     ("DB3_B", 0.0572),
     ("DB4_B", 0.0143),
 ];
@@ -149,6 +149,8 @@ fn sweep() {
                     "max_roots" => p.max_roots = x as usize,
                     "min_votes" => p.min_votes = x as u8,
                     "grid_div" => p.grid_div = x as u8,
+                    "early_roots" => p.early_roots = x as usize,
+                    "early_score" => p.early_score = x as f32,
                     "min_support" => p.min_support = x as u16,
                     "variant" => p.variant = x as u8,
                     "neighbours" => nb = x as usize,

@@ -36,6 +36,9 @@ pub struct MatcherParams {
     pub min_votes: u8,
     /// Supporting edges a pair needs to count in the score.
     pub min_support: u16,
+    /// After this many roots, stop if the best score is still below `early_score`.
+    pub early_roots: usize,
+    pub early_score: f32,
     /// Lookup grid bucket = tolerance window / `grid_div`.
     pub grid_div: u8,
     /// Score formula variant (tuning only).
@@ -50,6 +53,8 @@ impl Default for MatcherParams {
             max_roots: 15,
             min_votes: 2,
             min_support: 2,
+            early_roots: 8,
+            early_score: 1.0,
             grid_div: 2,
             variant: 3,
         }
@@ -487,6 +492,11 @@ impl<'a> FingerprintMatcher<'a> {
         s.support.resize(np, 0);
         let mut best = 0.0f32;
         for r in 0..s.roots.len() {
+            // Early exit: when the best-voted roots found nothing at all, the weaker ones will
+            // not either (most comparisons in a 1:N search are such impostors).
+            if r == self.params.early_roots && best < self.params.early_score {
+                break;
+            }
             let (_, p0, c0) = s.roots[r];
             let found = pair_from(p0, c0, self.params.min_support, s);
             best = best.max(score_of(found, np, nc, self.params.variant));
