@@ -377,6 +377,13 @@ async fn walk(s: &Session, base: &str) -> anyhow::Result<()> {
     assert_eq!(s.text("#loket").await?, "Loket 2");
 
     s.goto(&page_url).await?;
+    let width = s
+        .script("return document.documentElement.scrollWidth")
+        .await?;
+    assert!(
+        width.as_u64().unwrap_or(9999) <= 1366,
+        "recording page wider than the laptop: {width}"
+    );
     for m in ["sidik-jari", "iris", "foto", "tanda-tangan"] {
         s.submit(&format!("#rekam-{m}")).await?;
         s.wait_text("#status", |t| t == "dipanggil").await?;
@@ -402,6 +409,13 @@ async fn walk(s: &Session, base: &str) -> anyhow::Result<()> {
     s.submit("#serahkan").await?;
     s.wait_text("#status", |t| t == "diserahkan").await?;
     s.goto(&format!("{base}/buku")).await?;
+    let width = s
+        .script("return document.documentElement.scrollWidth")
+        .await?;
+    assert!(
+        width.as_u64().unwrap_or(9999) <= 1366,
+        "register book wider than the laptop: {width}"
+    );
     let book = s.text("#buku").await?;
     assert!(book.contains("Rahmat Hidayat"), "{book}");
     assert!(book.contains("Selesai, diserahkan"), "{book}");
