@@ -299,6 +299,8 @@ impl Office {
         kecamatan: &str,
         hub_url: &str,
     ) -> anyhow::Result<Office> {
+        // reqwest is built without a default TLS provider in this workspace.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = root.join(format!("kantor-{kecamatan}"));
         std::fs::create_dir_all(dir.join("data"))?;
         pki.issue_agent(kecamatan, &dir.join("tls"))?;

@@ -251,13 +251,22 @@ async fn kill_9_of_agent_and_hub_during_sync_loses_nothing() {
     let b = Office::create(root.path(), &pki, "130105", &url)
         .await
         .unwrap();
+    // Random kill moments; the seed is printed so a failing run can be replayed with
+    // REKAM_TEST_SEED.
+    let seed: u64 = std::env::var("REKAM_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand::random);
+    eprintln!("kill test seed {seed} (REKAM_TEST_SEED to replay)");
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed);
     let mut n = 0;
     for round in 0..3u64 {
         record_many(&a, 1 + 3 * round as u16, 3).await;
         record_many(&b, 1 + 3 * round as u16, 3).await;
         n += 6;
         // Let sync start, then kill at a pseudo-random moment.
-        tokio::time::sleep(Duration::from_millis(100 + (round * 277) % 400)).await;
+        let at = rand::Rng::gen_range(&mut rng, 50..600);
+        tokio::time::sleep(Duration::from_millis(at)).await;
         if round % 2 == 0 {
             a.agent.take().unwrap().kill9();
             tokio::time::sleep(Duration::from_millis(200)).await;
