@@ -1,21 +1,24 @@
 //! The fingerprint matcher: minutia-pair ("edge") tables and a greedy pairing grown from root pairs.
 //!
-//! The approach follows SourceAFIS's design, re-derived here (see docs/biometrics.md for why it
-//! was chosen over MCC and Bozorth3):
+//! The approach follows SourceAFIS's design, re-derived here, with MCC's idea of ranking minutia
+//! pairs by local similarity (see docs/biometrics.md for the choice and the measurements):
 //!
 //! 1. **Prepare once** ([`FingerprintTemplate`]): for every minutia, the edges to its nearest
 //!    neighbours, each described by three rotation- and translation-invariant numbers: the
-//!    length, and the angles of the edge relative to the direction of each end minutia. Tables
-//!    are sorted by length for merge-style comparison.
-//! 2. **Probe lookup** ([`FingerprintMatcher`]): the probe's edges go into a coarse 3-D grid
-//!    (length x angle x angle) so that a candidate edge finds similar probe edges in O(1). This is
-//!    built once per probe and reused against every candidate (1:N, or 1:1 in a loop).
-//! 3. **Roots**: candidate edges that look like probe edges give root minutia pairs, best first.
-//! 4. **Pairing**: from each root, a priority queue grows the pairing along matching edges of
-//!    already paired minutiae (most similar first), which tolerates skin distortion because every
-//!    step is local. Edges between paired minutiae that also agree are counted as support.
-//! 5. **Score**: from the best root, the count of supported pairs relative to both templates'
-//!    minutia counts. [`crate::bio::fusion::FingerCalibration`] maps scores to false match rates.
+//!    length, and the angles of the edge relative to the direction of each end minutia.
+//! 2. **Probe lookup** ([`FingerprintMatcher`]): the probe's edges go into a 3-D grid
+//!    (length x angle x angle) so that a candidate edge finds similar probe edges by reading one
+//!    cell. Built once per probe and reused against every candidate (1:N, or 1:1 in a loop).
+//! 3. **Votes and roots**: each (probe edge, candidate edge) pair within tolerance votes for the
+//!    minutia pairs at both ends; the most-voted minutia pairs are the roots. The matches are kept,
+//!    grouped by probe minutia, as the adjacency lists of step 4.
+//! 4. **Pairing**: from each root, a priority queue grows a one-to-one pairing along matching
+//!    edges of already paired minutiae (most similar first), which tolerates skin distortion
+//!    because every step is local. Matching edges between two already paired minutiae count as
+//!    support.
+//! 5. **Score**: supporting edges x the share of each template's minutiae that are paired with
+//!    at least two supports, best root wins. [`crate::bio::fusion::FingerCalibration`] maps
+//!    scores to false match rates.
 
 use super::iso::{FingerPosition, FingerView, FingerprintRecord, TemplateError};
 
