@@ -31,7 +31,7 @@ const LEN_BUCKETS: usize = 40;
 pub struct MatcherParams {
     /// Maximum edge length difference, pixels at 500 dpi.
     pub tol_len: i32,
-    /// Maximum angle difference, in 1/65536 of a turn (2000 = 11 degrees).
+    /// Maximum angle difference, in 1/65536 of a turn (2600 = 14.3 degrees).
     pub tol_angle: i32,
     /// Roots tried per match.
     pub max_roots: usize,
@@ -41,6 +41,7 @@ pub struct MatcherParams {
     pub min_support: u16,
     /// After this many roots, stop if the best score is still below `early_score`.
     pub early_roots: usize,
+    /// See `early_roots`.
     pub early_score: f32,
     /// Lookup grid bucket = tolerance window / `grid_div`.
     pub grid_div: u8,
