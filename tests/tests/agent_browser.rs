@@ -165,6 +165,19 @@ impl Session {
         }
     }
 
+    /// Saves a PNG screenshot as `NAME.png` in `$REKAM_SCREENSHOTS`, when that is set.
+    async fn shot(&self, name: &str) -> anyhow::Result<()> {
+        let Ok(dir) = std::env::var("REKAM_SCREENSHOTS") else {
+            return Ok(());
+        };
+        use base64::Engine as _;
+        let v = self.call("GET", "/screenshot", None).await?;
+        let png = base64::engine::general_purpose::STANDARD.decode(v.as_str().context("png")?)?;
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(Path::new(&dir).join(format!("{name}.png")), png)?;
+        Ok(())
+    }
+
     /// Prints the page to PDF on A5 paper; returns the number of pages.
     async fn print_a5_pages(&self) -> anyhow::Result<usize> {
         self.print_pages(14.8, 21.0).await
@@ -337,6 +350,7 @@ async fn walk(s: &Session, base: &str) -> anyhow::Result<()> {
     s.click("#berkas_kk").await?;
     s.submit("#terima").await?;
     s.wait_text("#status", |t| t == "berkas_diterima").await?;
+    s.shot("1-berkas-diterima").await?;
     let layak = s.text("#kelayakan").await?;
     assert!(layak.contains("Memenuhi syarat"), "{layak}");
     s.submit("#periksa").await?;
@@ -351,6 +365,7 @@ async fn walk(s: &Session, base: &str) -> anyhow::Result<()> {
     // --- The receipt: right content, one A5 page when printed.
     s.goto(&format!("{page_url}/tanda-terima")).await?;
     assert_eq!(s.text("#slip-nomor").await?, "001");
+    s.shot("2-tanda-terima").await?;
     let slip = s.text("#tanda-terima").await?;
     assert!(slip.contains("BUKTI TANDA TERIMA PERMOHONAN"), "{slip}");
     assert!(slip.contains("Rahmat Hidayat"));
@@ -374,6 +389,7 @@ async fn walk(s: &Session, base: &str) -> anyhow::Result<()> {
     // --- The waiting-room display shows the call (it polls the queue).
     s.goto(&format!("{base}/antrian")).await?;
     s.wait_text("#nomor", |t| t == "001").await?;
+    s.shot("3-layar-antrian").await?;
     assert_eq!(s.text("#loket").await?, "Loket 2");
 
     s.goto(&page_url).await?;
@@ -388,6 +404,7 @@ async fn walk(s: &Session, base: &str) -> anyhow::Result<()> {
         s.submit(&format!("#rekam-{m}")).await?;
         s.wait_text("#status", |t| t == "dipanggil").await?;
     }
+    s.shot("4-perekaman").await?;
     let table = s.text("#tabel-biometrik").await?;
     assert!(!table.contains("belum"), "every sample captured: {table}");
     assert!(table.contains("Jempol kanan"));
@@ -416,6 +433,7 @@ async fn walk(s: &Session, base: &str) -> anyhow::Result<()> {
         width.as_u64().unwrap_or(9999) <= 1366,
         "register book wider than the laptop: {width}"
     );
+    s.shot("5-buku").await?;
     let book = s.text("#buku").await?;
     assert!(book.contains("Rahmat Hidayat"), "{book}");
     assert!(book.contains("Selesai, diserahkan"), "{book}");

@@ -410,7 +410,7 @@ fn tolak_form(v: &PermohonanView, default: &str) -> String {
     )
 }
 
-fn actions(v: &PermohonanView, op: &Operator) -> String {
+fn actions(v: &PermohonanView, op: &Operator, tz: chrono::FixedOffset) -> String {
     let reg = di_registrasi(op.peran);
     let rek = di_perekaman(op.peran);
     let late = terlambat_fields(v);
@@ -478,7 +478,7 @@ fn actions(v: &PermohonanView, op: &Operator) -> String {
             }
         }
         "dipanggil" if rek => {
-            s += &capture_table(v);
+            s += &capture_table(v, tz);
             let mut forms = String::new();
             for (m, label) in [
                 ("sidik-jari", "Ambil 10 sidik jari"),
@@ -548,7 +548,7 @@ fn actions(v: &PermohonanView, op: &Operator) -> String {
     s
 }
 
-fn capture_table(v: &PermohonanView) -> String {
+fn capture_table(v: &PermohonanView, tz: chrono::FixedOffset) -> String {
     let mut s = String::from(
         r#"<table id="tabel-biometrik"><tr><th>Sampel</th><th>Kualitas</th><th>Waktu</th></tr>"#,
     );
@@ -568,7 +568,9 @@ fn capture_table(v: &PermohonanView) -> String {
                     } else {
                         ""
                     },
-                    esc(c.captured_at.get(11..19).unwrap_or(""))
+                    chrono::DateTime::parse_from_rfc3339(&c.captured_at)
+                        .map(|t| t.with_timezone(&tz).format("%H:%M:%S").to_string())
+                        .unwrap_or_default()
                 )),
                 None => s.push_str(&format!(
                     "<tr><td>{}</td><td>belum</td><td></td></tr>",
@@ -689,7 +691,7 @@ fn permohonan_page(
             .map(|n| format!("{n:03}"))
             .unwrap_or_else(|| "-".into()),
         esc(v.nomor_bukti.as_deref().unwrap_or("-")),
-        actions(v, op)
+        actions(v, op, tz)
     );
     page("Permohonan", Some(op), &body)
 }
