@@ -371,3 +371,39 @@ fn fuzz_parser_for_a_duration() {
         start.elapsed().as_secs_f64()
     );
 }
+
+/// Records over 64 KiB: ISO's 4-byte length, and ANSI's long form (0x0000 then 4 bytes).
+#[test]
+fn records_over_64_kib_in_both_standards() {
+    let iso = sample();
+    // ISO: the sample with a 70,000-byte extended data block.
+    let n = iso.len();
+    let mut big = iso[..n - 2].to_vec();
+    big.extend_from_slice(&[0xFF, 0xFF]);
+    big.extend(std::iter::repeat_n(7u8, 0xFFFF));
+    let big = with_len(big);
+    let r = FingerprintRecord::parse(&big).unwrap();
+    assert_eq!(
+        (r.format, r.views[0].extended_data.len()),
+        (RecordFormat::Iso2005, 0xFFFF)
+    );
+    assert_eq!(r.to_iso_bytes().unwrap(), big);
+    // ANSI long form of the same.
+    let short = to_ansi(&iso);
+    let mut ansi = short[..8].to_vec();
+    ansi.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+    ansi.extend_from_slice(&short[10..short.len() - 2]);
+    ansi.extend_from_slice(&[0xFF, 0xFF]);
+    ansi.extend(std::iter::repeat_n(7u8, 0xFFFF));
+    let len = ansi.len() as u32;
+    ansi[10..14].copy_from_slice(&len.to_be_bytes());
+    let a = FingerprintRecord::parse(&ansi).unwrap();
+    assert_eq!(a.format, RecordFormat::Ansi2004);
+    assert_eq!(a.views[0].minutiae.len(), r.views[0].minutiae.len());
+    assert_eq!(a.views[0].extended_data.len(), 0xFFFF);
+    // One byte short: rejected with the length named.
+    assert!(matches!(
+        FingerprintRecord::parse(&ansi[..ansi.len() - 1]),
+        Err(TemplateError::LengthMismatch { .. })
+    ));
+}

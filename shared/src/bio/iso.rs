@@ -279,18 +279,25 @@ impl FingerprintRecord {
                 data[4], data[5], data[6], data[7],
             ]));
         }
-        // ISO: 4-byte length at 8. ANSI: 2-byte length at 8, or 0 then a 4-byte length at 10.
-        // An ISO record under 64 KiB has zeros at 8..10; a short ANSI record never does.
-        let short = be16(data, 8);
-        let format = if short != 0 {
-            RecordFormat::Ansi2004
-        } else if be32(data, 8) as usize == data.len() || data.len() < 14 {
-            RecordFormat::Iso2005
-        } else if be32(data, 8) < 0x1_0000 {
-            // An ANSI record this small would use the short length: ISO with a wrong length.
-            RecordFormat::Iso2005
+        // ISO: 4-byte length at 8. ANSI: 2-byte length at 8, or 0x0000 then a 4-byte length at 10
+        // (only for records over 64 KiB). The form whose length field equals the bytes given
+        // wins; when none does, the closest declared length decides which error to report.
+        let len = data.len();
+        let iso_len = be32(data, 8) as usize;
+        let short = be16(data, 8) as usize;
+        let long = if len >= 14 {
+            Some(be32(data, 10) as usize)
         } else {
+            None
+        };
+        let format = if iso_len == len {
+            RecordFormat::Iso2005
+        } else if short == len || (short == 0 && long == Some(len)) {
             RecordFormat::Ansi2004
+        } else if short != 0 && short.abs_diff(len) < iso_len.abs_diff(len) {
+            RecordFormat::Ansi2004
+        } else {
+            RecordFormat::Iso2005
         };
         match format {
             RecordFormat::Iso2005 => Self::parse_iso(data),
