@@ -324,6 +324,8 @@ async fn walk(s: &Session, base: &str) -> anyhow::Result<()> {
     // --- Registration desk, steps 1-2.
     login(s, base, "reg").await?;
     s.goto(&format!("{base}/registrasi")).await?;
+    let devices = s.wait_text("#perangkat", |t| t.contains("siap")).await?;
+    assert!(devices.contains("Pemindai sidik jari"), "{devices}");
     let width = s
         .script("return document.documentElement.scrollWidth")
         .await?;

@@ -231,6 +231,14 @@ fn tabel(rows: &[store::Row]) -> String {
     s
 }
 
+/// A line showing the devices' status, filled in the browser from `/api/perangkat` (a slow or
+/// absent device never delays the page).
+const PERANGKAT: &str = r#"<div class="kartu" id="perangkat">Perangkat: memeriksa…</div><script>
+fetch('/api/perangkat').then(function(r){return r.json();}).then(function(v){var el=document.getElementById('perangkat');
+if(Array.isArray(v)){el.textContent='Perangkat: '+v.map(function(d){return d.model+' ('+(d.status==='ready'?'siap':'tidak siap')+')';}).join(', ');}
+else{el.textContent=v.error||'Perangkat: tidak diketahui';el.className='galat';}}).catch(function(){});
+</script>"#;
+
 fn registrasi_page(
     state: &AppState,
     op: &Operator,
@@ -245,7 +253,7 @@ fn registrasi_page(
 <input type="text" id="cari_nik" name="nik" value=""><button class="kedua" id="cari">Cari</button></form></div>
 <div class="kartu"><form method="post" action="/registrasi">{}{}
 <p>Penduduk hadir sendiri dengan berkas persyaratan. Kantor: kecamatan {}.</p><button id="buat">Buka permohonan</button></form></div>
-<h2>Permohonan di meja registrasi hari ini</h2>{}"#,
+<h2>Permohonan di meja registrasi hari ini</h2>{}{PERANGKAT}"#,
         err.map(galat).unwrap_or_default(),
         idem_field(),
         penduduk_form(p),
@@ -834,7 +842,7 @@ async fn perekaman_page(state: &AppState, op: &Operator, err: Option<&ApiError>)
     let rows = daftar_hari_ini(state, DI_PEREKAMAN).await;
     let body = format!(
         r#"<h1>Meja perekaman (langkah 3-4)</h1>{}<div class="kartu"><form method="post" action="/perekaman/panggil">{}{}
-<button id="panggil-berikut">Panggil nomor berikutnya</button></form></div><h2>Antrian hari ini</h2>{}"#,
+<button id="panggil-berikut">Panggil nomor berikutnya</button></form></div><h2>Antrian hari ini</h2>{}{PERANGKAT}"#,
         err.map(galat).unwrap_or_default(),
         idem_field(),
         input("loket", "Loket", "1", "text"),
