@@ -292,9 +292,10 @@ impl FingerprintRecord {
         };
         let format = if iso_len == len {
             RecordFormat::Iso2005
-        } else if short == len || (short == 0 && long == Some(len)) {
-            RecordFormat::Ansi2004
-        } else if short != 0 && short.abs_diff(len) < iso_len.abs_diff(len) {
+        } else if short == len
+            || (short == 0 && long == Some(len))
+            || (short != 0 && short.abs_diff(len) < iso_len.abs_diff(len))
+        {
             RecordFormat::Ansi2004
         } else {
             RecordFormat::Iso2005
