@@ -25,6 +25,13 @@ pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 pub const MAX_ID_BYTES: usize = 64;
 /// Longest refusal reason.
 pub const MAX_REASON_BYTES: usize = 1_024;
+/// Most extension sections in a response.
+pub const MAX_EXTENSIONS: usize = 16;
+/// Largest extension section.
+pub const MAX_EXTENSION_BYTES: usize = 16 * 1024 * 1024;
+/// Extension tag reserved for the compact district index (iris codes of everyone recorded
+/// district-wide, for the offline step-2 check); filled by a later issue.
+pub const EXT_DISTRICT_INDEX: u8 = 1;
 /// Chunk size agents use for blob uploads.
 pub const BLOB_CHUNK_BYTES: usize = 64 * 1024;
 /// Largest blob the hub accepts.
@@ -112,6 +119,9 @@ pub struct SyncResponse {
     pub docs: Vec<DocMessage>,
     /// Documents whose incoming changes were refused (not stored).
     pub refused: Vec<Refused>,
+    /// Extension sections `(tag, bytes)`, e.g. [`EXT_DISTRICT_INDEX`]. A reader skips tags it
+    /// does not know, so the hub can add sections without breaking older offices.
+    pub extensions: Vec<(u8, Vec<u8>)>,
 }
 
 /// State of a blob upload at the hub (JSON body of `GET/PUT /v1/blobs/{sha256}`).
@@ -169,6 +179,11 @@ impl SyncResponse {
             put_bytes(&mut out, r.id.as_bytes());
             put_bytes(&mut out, r.reason.as_bytes());
         }
+        put_u64(&mut out, self.extensions.len() as u64);
+        for (tag, bytes) in &self.extensions {
+            out.push(*tag);
+            put_bytes(&mut out, bytes);
+        }
         out
     }
 
@@ -191,12 +206,20 @@ impl SyncResponse {
             let reason = get_string(r, "refused reason", MAX_REASON_BYTES)?;
             refused.push(Refused { id, reason });
         }
+        let n = get_count(r, "extension count", MAX_EXTENSIONS)?;
+        let mut extensions = Vec::with_capacity(n);
+        for _ in 0..n {
+            let tag = get_u8(r, "extension tag")?;
+            let bytes = get_bytes(r, "extension", MAX_EXTENSION_BYTES)?.to_vec();
+            extensions.push((tag, bytes));
+        }
         end(r)?;
         Ok(SyncResponse {
             cursor,
             more,
             docs,
             refused,
+            extensions,
         })
     }
 }
@@ -362,6 +385,7 @@ mod tests {
                 id: "p-3".into(),
                 reason: "field `keputusan` is not writable".into(),
             }],
+            extensions: vec![(EXT_DISTRICT_INDEX, vec![1, 2, 3]), (200, vec![])],
         }
     }
 
