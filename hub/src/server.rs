@@ -293,6 +293,17 @@ mod tests {
         let raw = gunzip_bounded(&body, wire::MAX_BODY_BYTES).unwrap();
         let resp = wire::SyncResponse::decode(&raw).unwrap();
         assert!(resp.docs.is_empty());
+        // The office is now known to the hub.
+        let (st, _, body) = call(
+            &app,
+            Request::get("/v1/status").body(Body::empty()).unwrap(),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK);
+        let v = json(&body);
+        assert_eq!(v["documents"], 0);
+        assert_eq!(v["offices"][0]["kecamatan"], "130101");
+        assert_eq!(v["offices"][0]["requests"], 1);
     }
 
     #[tokio::test]
