@@ -82,7 +82,20 @@ for o in "${OFFICES[@]}"; do
   pids+=($!)
 done
 
-sleep 1
+# Wait until every office answers, then enter the demo residents on an office's first run.
+for o in "${OFFICES[@]}"; do
+  IFS=: read -r k port simport name <<<"$o"
+  for _ in $(seq 100); do
+    curl -sf "http://127.0.0.1:$port/api/health" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  curl -sf "http://127.0.0.1:$port/api/health" >/dev/null ||
+    { echo "kecamatan $k did not start: see $DIR/kantor-$k/agent.log" >&2; stop; }
+  if [ ! -f "$DIR/kantor-$k/.seeded" ]; then
+    deploy/demo-seed.sh "$k" "http://127.0.0.1:$port" "http://127.0.0.1:$simport" "$PASSWORD"
+    touch "$DIR/kantor-$k/.seeded"
+  fi
+done
 echo
 echo "Rekam demo running (data in $DIR, logs *.log there):"
 echo "  hub            https://$HUB_ADDR  (mutual TLS: offices only)"
