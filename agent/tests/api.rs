@@ -86,6 +86,9 @@ async fn success_path_steps_1_to_4() {
     assert_eq!(st.body["kantor"]["jumlah_permohonan"], 1, "{st:?}");
     assert_eq!(st.body["kantor"]["langkah"][2]["jumlah"], 1);
     assert_eq!(st.body["per_operator"]["rek"][3]["jumlah"], 1);
+    // No hub configured: the office works alone and says so.
+    let sync = o.get(Some(&reg), "/api/sync").await;
+    assert_eq!(sync.body, serde_json::json!({"hub": false}), "{sync:?}");
     let csv = o.get(Some(&reg), "/buku.csv").await;
     let text = csv.body.as_str().unwrap();
     assert!(text.starts_with("No,Jam datang,NIK"));

@@ -108,6 +108,20 @@ fn check(
     Ok(docs)
 }
 
+/// The sync state as the desks show it: `GET /api/sync` and the home page, as the kepala UKL.
+async fn desk_sync(o: &Office) -> (serde_json::Value, String) {
+    let token = o.login("kepala").await.unwrap();
+    let get = |path: &str| {
+        o.http
+            .get(format!("{}{path}", o.base()))
+            .bearer_auth(&token)
+            .send()
+    };
+    let api = get("/api/sync").await.unwrap().json().await.unwrap();
+    let home = get("/").await.unwrap().text().await.unwrap();
+    (api, home)
+}
+
 async fn record_many(o: &Office, from: u16, n: u16) -> Vec<String> {
     let reg = o.login("reg").await.unwrap();
     let rek = o.login("rek").await.unwrap();
@@ -143,6 +157,12 @@ async fn partitioned_offices_converge_through_a_faulty_link() {
     let st = offices[0].sync_status().unwrap();
     assert!(st["docs_waiting"].as_u64().unwrap() > 0, "{st}");
     assert!(hub_docs(&hub_data).unwrap().is_empty());
+    // The desks see it too: not connected, documents waiting.
+    let (api, home) = desk_sync(&offices[0]).await;
+    assert_eq!(api["hub"], true, "{api}");
+    assert_eq!(api["online"], false, "{api}");
+    assert!(api["docs_waiting"].as_u64().unwrap() > 0, "{api}");
+    assert!(home.contains("Tidak terhubung"), "{home}");
 
     // The link comes back, but 30% of connections are cut mid-stream.
     proxy.set_faults(Faults {
@@ -219,6 +239,11 @@ async fn partitioned_offices_converge_through_a_faulty_link() {
     let st = office.sync_status().unwrap();
     assert_eq!(st["online"], true, "{st}");
     assert_eq!(st["docs_waiting"], 0, "{st}");
+    let (api, home) = desk_sync(office).await;
+    assert_eq!(api["online"], true, "{api}");
+    assert_eq!(api["docs_waiting"], 0, "{api}");
+    assert!(home.contains("<b class=\"ok\">Terhubung</b>"), "{home}");
+    assert!(home.contains("Menunggu dikirim: 0 dokumen"), "{home}");
     // `sync now` forces a round of the running agent and reports it.
     let out = harness::run(
         std::process::Command::new(harness::agent_exe())

@@ -365,6 +365,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/antrian/panggil", post(panggil_berikut))
         .route("/api/buku", get(buku_json))
         .route("/api/statistik", get(statistik))
+        .route("/api/sync", get(super::sinkron::api))
         .route("/buku.csv", get(buku_csv))
         .route("/api/perangkat", get(perangkat))
         .route("/api/audit", get(audit))

@@ -6,6 +6,7 @@ pub mod error;
 pub mod html;
 pub mod pages;
 pub mod session;
+pub mod sinkron;
 
 use std::sync::Arc;
 

@@ -132,9 +132,10 @@ async fn beranda(State(state): State<AppState>, SesiHalaman(sesi): SesiHalaman) 
     let body = format!(
         r#"<h1>Selamat bekerja, {}</h1><div class="kolom"><div class="kartu">{links}</div>
 <div class="kartu"><h2>Permohonan hari ini ({today})</h2><table><tr><th>Status</th><th>Jumlah</th></tr>{list}</table>
-<p>Galeri lokal "sudah rekam?": {} orang.</p></div></div>"#,
+<p>Galeri lokal "sudah rekam?": {} orang.</p></div>{}</div>"#,
         esc(&op.username),
-        crate::cek::ribuan(state.cek.jumlah_lokal())
+        crate::cek::ribuan(state.cek.jumlah_lokal()),
+        super::sinkron::kartu(super::sinkron::status(&state).await.ok().flatten().as_ref()),
     );
     html(StatusCode::OK, page("Beranda", Some(op), &body))
 }
