@@ -8,13 +8,12 @@
 use std::collections::HashMap;
 
 use rekam_shared::bio::fingerprint::FingerprintTemplate;
-use rekam_shared::bio::fusion::Verdict;
 use rekam_shared::bio::gallery::{Gallery, Person};
 use rekam_shared::bio::iris::{Eye, IrisShape, IrisTemplate};
 use rekam_shared::bio::iso::{FingerPosition, FingerprintRecord};
 use rekam_shared::bio::synth::IrisSynth;
 
-use crate::cek::{Cocok, Kepastian, Probe, Sumber};
+use crate::cek::{Cocok, Probe, Sumber};
 use crate::device::protocol::FINGERS;
 
 /// The iris code shape of the device protocol (open-iris v1: 16 x 256 x 2 filters x 2 bits).
@@ -161,19 +160,8 @@ impl LocalGallery {
         found.sort_by(|a, b| b.score.total_cmp(&a.score));
         found
             .into_iter()
-            .filter(|c| c.verdict != Verdict::NoMatch)
+            .filter_map(|c| Cocok::dari_kandidat(Sumber::Lokal, c, &self.nik))
             .take(5)
-            .map(|c| Cocok {
-                sumber: Sumber::Lokal,
-                kepastian: if c.verdict == Verdict::Match {
-                    Kepastian::Cocok
-                } else {
-                    Kepastian::Mungkin
-                },
-                nik: self.nik.get(&c.id).cloned().unwrap_or_default(),
-                permohonan_id: c.id,
-                skor: c.score,
-            })
             .collect()
     }
 }

@@ -60,6 +60,30 @@ pub struct Cocok {
     pub skor: f64,
 }
 
+impl Cocok {
+    /// A gallery candidate as the desk reports it: `None` for a non-match, else a certain
+    /// (`Match`) or possible (`PossibleMatch`) match with the NIK it was recorded under.
+    pub fn dari_kandidat(
+        sumber: Sumber,
+        c: rekam_shared::bio::gallery::Candidate<String>,
+        nik: &std::collections::HashMap<String, String>,
+    ) -> Option<Cocok> {
+        use rekam_shared::bio::fusion::Verdict;
+        let kepastian = match c.verdict {
+            Verdict::NoMatch => return None,
+            Verdict::Match => Kepastian::Cocok,
+            Verdict::PossibleMatch => Kepastian::Mungkin,
+        };
+        Some(Cocok {
+            sumber,
+            kepastian,
+            nik: nik.get(&c.id).cloned().unwrap_or_default(),
+            permohonan_id: c.id,
+            skor: c.score,
+        })
+    }
+}
+
 /// Size and date of the district index.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InfoIndeks {
@@ -166,22 +190,10 @@ impl IndeksDistrik for IndeksIris {
         if person.is_empty() {
             return Vec::new();
         }
-        use rekam_shared::bio::fusion::Verdict;
         self.gallery
             .search(&person, 5)
             .into_iter()
-            .filter(|c| c.verdict != Verdict::NoMatch)
-            .map(|c| Cocok {
-                sumber: Sumber::Distrik,
-                kepastian: if c.verdict == Verdict::Match {
-                    Kepastian::Cocok
-                } else {
-                    Kepastian::Mungkin
-                },
-                nik: self.nik.get(&c.id).cloned().unwrap_or_default(),
-                permohonan_id: c.id,
-                skor: c.score,
-            })
+            .filter_map(|c| Cocok::dari_kandidat(Sumber::Distrik, c, &self.nik))
             .collect()
     }
 }
