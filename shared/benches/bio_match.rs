@@ -20,6 +20,9 @@ use rekam_shared::bio::iso::{FingerPosition, FingerprintRecord};
 use rekam_shared::bio::simd::Kernel;
 use rekam_shared::bio::synth::IrisSynth;
 
+#[path = "../tests/support/fvc.rs"]
+mod fvc;
+
 /// CPU time of this thread in ns, or wall time where schedstat is missing.
 fn cpu_ns() -> u64 {
     std::fs::read_to_string("/proc/thread-self/schedstat")
@@ -43,14 +46,7 @@ fn cpu_timed<R>(iters: u64, mut f: impl FnMut() -> R) -> Duration {
 }
 
 fn templates(db: &str) -> Vec<FingerprintTemplate> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/fingerprints/fvc2002-iso")
-        .join(db);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
+    let files = fvc::files(db);
     files
         .iter()
         .map(|f| {

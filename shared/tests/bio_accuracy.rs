@@ -3,11 +3,12 @@
 //! database's EER is worse than the figure recorded in docs/biometrics.md by more than 0.5
 //! percentage points. `--nocapture` prints the figures and the calibration table.
 
-use std::path::PathBuf;
-
 use rekam_shared::bio::eval::{error_rates, finger_of};
 use rekam_shared::bio::fingerprint::{FingerprintMatcher, FingerprintTemplate};
 use rekam_shared::bio::iso::FingerprintRecord;
+
+#[path = "support/fvc.rs"]
+mod fvc;
 
 /// EER per database as recorded in docs/biometrics.md (fractions).
 const RECORDED_EER: [(&str, f64); 4] = [
@@ -20,14 +21,7 @@ const RECORDED_EER: [(&str, f64); 4] = [
 const REFERENCE_EER: [f64; 4] = [0.07, 0.08, 0.14, 0.06];
 
 fn load_db(db: &str) -> Vec<(String, FingerprintTemplate)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/fingerprints/fvc2002-iso")
-        .join(db);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
+    let files = fvc::files(db);
     files
         .iter()
         .map(|f| {
@@ -164,14 +158,7 @@ fn sweep() {
     let dbs: Vec<Vec<RawItem>> = ["DB1_B", "DB2_B", "DB3_B", "DB4_B"]
         .iter()
         .map(|db| {
-            let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/fixtures/fingerprints/fvc2002-iso")
-                .join(db);
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .collect();
-            files.sort();
+            let files = fvc::files(db);
             files
                 .iter()
                 .map(|f| {
