@@ -279,16 +279,41 @@ where
                 row.permohonan.status().nama(),
             )?;
             let caps = store::captures(tx, &id)?;
-            let view = serde_json::to_value(PermohonanView::of(&row, caps, now, today))
-                .map_err(ApiError::internal)?;
-            idem_store(tx, idem.as_deref(), &op.username, &view, &now_s)?;
-            Ok(Hasil {
-                id: id.clone(),
-                view,
-                replay: false,
-            })
+            selesai(
+                tx,
+                &row,
+                caps,
+                idem.as_deref(),
+                &op.username,
+                now,
+                today,
+                &now_s,
+            )
         })
         .await
+}
+
+/// Ends a desk write inside its transaction: the application's new view, remembered under the
+/// idempotency key (so a second submit of the same form gets the same answer), as the result.
+#[allow(clippy::too_many_arguments)]
+pub fn selesai(
+    tx: &Transaction<'_>,
+    row: &Row,
+    captures: Vec<CaptureSummary>,
+    idem: Option<&str>,
+    operator: &str,
+    now: DateTime<Utc>,
+    today: chrono::NaiveDate,
+    now_s: &str,
+) -> Result<Hasil, ApiError> {
+    let view = serde_json::to_value(PermohonanView::of(row, captures, now, today))
+        .map_err(ApiError::internal)?;
+    idem_store(tx, idem, operator, &view, now_s)?;
+    Ok(Hasil {
+        id: row.permohonan.id().to_owned(),
+        view,
+        replay: false,
+    })
 }
 
 /// Checks that the operator's role may fire `jenis` at all (a quick 403 before device work;

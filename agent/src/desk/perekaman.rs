@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::input::AlasanInput;
 use super::registrasi::{TerlambatInput, device_error};
-use super::{Ctx, Hasil, PermohonanView, act, boleh, idem_lookup, idem_store, store};
+use super::{Ctx, Hasil, act, boleh, idem_lookup, selesai, store};
 use crate::cek::Probe;
 use crate::device::protocol::Modality;
 use crate::web::error::ApiError;
@@ -186,14 +186,7 @@ pub async fn rekam(ctx: Ctx<'_>, id: &str, modality: Modality) -> Result<Hasil, 
                 ),
             )?;
             let captures = store::captures(tx, &id)?;
-            let view = serde_json::to_value(PermohonanView::of(&row, captures, now, today))
-                .map_err(ApiError::internal)?;
-            idem_store(tx, idem.as_deref(), &op.username, &view, &now_s)?;
-            Ok(Hasil {
-                id: id.clone(),
-                view,
-                replay: false,
-            })
+            selesai(tx, &row, captures, idem.as_deref(), &op.username, now, today, &now_s)
         })
         .await
 }

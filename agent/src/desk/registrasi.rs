@@ -11,9 +11,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use super::input::{AlasanInput, BERKAS, PendudukInput};
-use super::{
-    Ctx, Hasil, PermohonanView, act, boleh, idem_lookup, idem_store, store, workflow_error,
-};
+use super::{Ctx, Hasil, act, boleh, idem_lookup, selesai, store, workflow_error};
 use crate::cek::{Cocok, HasilCek, Kepastian, Probe, Sumber};
 use crate::device::client::DeviceError;
 use crate::device::protocol::Modality;
@@ -129,14 +127,16 @@ pub async fn buat(ctx: Ctx<'_>, input: BuatInput) -> Result<Hasil, ApiError> {
             store::insert(tx, &p, &today.to_string(), &now_s)?;
             crate::audit::record(tx, &op.username, "registrasi.buat", Some(&id), &nik)?;
             let row = store::load_required(tx, &id)?;
-            let view = serde_json::to_value(PermohonanView::of(&row, vec![], now, today))
-                .map_err(ApiError::internal)?;
-            idem_store(tx, idem.as_deref(), &op.username, &view, &now_s)?;
-            Ok(Hasil {
-                id,
-                view,
-                replay: false,
-            })
+            selesai(
+                tx,
+                &row,
+                Vec::new(),
+                idem.as_deref(),
+                &op.username,
+                now,
+                today,
+                &now_s,
+            )
         })
         .await
 }
