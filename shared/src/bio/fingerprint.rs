@@ -5,13 +5,19 @@
 //!
 //! 1. **Prepare once** ([`FingerprintTemplate`]): for every minutia, the edges to its nearest
 //!    neighbours, each described by three rotation- and translation-invariant numbers: the
-//!    length, and the angles of the edge relative to the direction of each end minutia.
+//!    length, and the angles of the edge relative to the direction of each end minutia. The
+//!    edges are kept in the order of their lookup grid cells (step 2), precomputed.
 //! 2. **Probe lookup** ([`FingerprintMatcher`]): the probe's edges go into a 3-D grid
 //!    (length x angle x angle) so that a candidate edge finds similar probe edges by reading one
 //!    cell. Built once per probe and reused against every candidate (1:N, or 1:1 in a loop).
 //! 3. **Votes and roots**: each (probe edge, candidate edge) pair within tolerance votes for the
 //!    minutia pairs at both ends; the most-voted minutia pairs are the roots. The matches are kept,
-//!    grouped by probe minutia, as the adjacency lists of step 4.
+//!    linked into one list per start minutia pair, as the adjacency lists of step 4.
+//!
+//! What a score costs is mostly memory traffic into the probe's grid and mispredicted branches,
+//! not arithmetic: hence candidates read the grid in cell order, scans of grid cells and of
+//! vote counts are branch-free, and all scratch space is allocated once per probe and left
+//! clean by each score (only touched entries are reset).
 //! 4. **Pairing**: from each root, a priority queue grows a one-to-one pairing along matching
 //!    edges of already paired minutiae (most similar first), which tolerates skin distortion
 //!    because every step is local. Matching edges between two already paired minutiae count as
@@ -94,8 +100,21 @@ struct Edge {
 #[derive(Clone)]
 pub struct FingerprintTemplate {
     points: Vec<Point>,
-    /// Each minutia's edges to its nearest neighbours (both directions where mutual).
+    /// Each minutia's edges to its nearest neighbours (both directions where mutual), in the
+    /// order of their lookup grid cells under the default tolerances: scoring this template as a
+    /// candidate then reads a probe's grid from start to end instead of jumping around in it
+    /// (that memory traffic, not arithmetic, is what a score costs most).
     edges: Vec<Edge>,
+    /// Each edge's cell (see [`Geometry::key`]), so that a score does no bucket arithmetic.
+    keys: Vec<CellKey>,
+}
+
+/// Where an edge falls in a probe's lookup grid: length bucket (before the probe's clamp to its
+/// last bucket) and the angle plane's `alpha bucket * angle_buckets + beta bucket`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct CellKey {
+    len: u16,
+    angles: u16,
 }
 
 // Biometric data: Debug shows only the size.
@@ -163,7 +182,14 @@ impl FingerprintTemplate {
                 edges.push(edge(&points, i, j));
             }
         }
-        FingerprintTemplate { points, edges }
+        let geo = Geometry::new(&MatcherParams::default());
+        edges.sort_unstable_by_key(|e| (geo.key(e), e.from, e.to));
+        let keys = edges.iter().map(|e| geo.key(e)).collect();
+        FingerprintTemplate {
+            points,
+            edges,
+            keys,
+        }
     }
 
     /// Parses a minutiae record (ISO 19794-2:2005 or ANSI 378-2004) and prepares every view,
@@ -235,12 +261,27 @@ impl Geometry {
 
     /// [`Self::edge_error`] without a branch: (within tolerance, error).
     #[inline(always)]
-    fn edge_fit(&self, a: &Edge, b: &Edge) -> (bool, u32) {
+    fn edge_fit(&self, a: &Slot, b: &Edge) -> (bool, u32) {
         let dl = (a.len as i32 - b.len as i32).abs();
         let da = angle_diff(a.alpha, b.alpha);
         let db = angle_diff(a.beta, b.beta);
         let ok = (dl <= self.tol_len) & (da <= self.tol_angle) & (db <= self.tol_angle);
         (ok, (dl * self.len_weight + da + db) as u32)
+    }
+
+    /// The cells are the same as `other`'s (before the clamp of the length buckets).
+    fn same_cells(&self, other: &Geometry) -> bool {
+        (self.len_inv, self.angle_inv, self.angle_buckets)
+            == (other.len_inv, other.angle_inv, other.angle_buckets)
+    }
+
+    /// `e`'s cell, as [`FingerprintMatcher::score`] reads it (with `len_buckets` = LEN_BUCKETS).
+    fn key(&self, e: &Edge) -> CellKey {
+        CellKey {
+            len: self.len_bucket(e.len as i32) as u16,
+            angles: (self.angle_bucket(e.alpha) * self.angle_buckets + self.angle_bucket(e.beta))
+                as u16,
+        }
     }
 
     fn len_bucket(&self, len: i32) -> usize {
@@ -283,12 +324,21 @@ impl Geometry {
 pub struct FingerprintMatcher<'a> {
     probe: &'a FingerprintTemplate,
     params: MatcherParams,
-    geo: Geometry,
-    /// CSR over grid cells: edges of cell `c` are `grid[starts[c]..starts[c + 1]]` (copies, so a
-    /// lookup reads one contiguous run).
-    starts: Vec<u32>,
-    grid: Vec<Edge>,
+    lookup: Lookup,
     scratch: Scratch,
+}
+
+/// The probe's edge lookup grid.
+struct Lookup {
+    geo: Geometry,
+    /// The tolerances are the defaults, so the candidates' precomputed cell keys apply.
+    default_keys: bool,
+    /// CSR over grid cells: entries of cell `c` are `grid[starts[c]..starts[c + 1]]` (copies, so a
+    /// lookup reads one contiguous run).
+    starts: Starts,
+    /// Most entries in one cell.
+    widest: usize,
+    grid: Vec<Slot>,
 }
 
 impl std::fmt::Debug for FingerprintMatcher<'_> {
@@ -297,25 +347,94 @@ impl std::fmt::Debug for FingerprintMatcher<'_> {
     }
 }
 
-#[derive(Default)]
+/// A probe edge in the lookup grid: [`Edge`] with its two ends packed as `from << 8 | to`, the
+/// shape they take in a [`Scratch::raw`] match.
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    len: u16,
+    alpha: u16,
+    beta: u16,
+    ends: u16,
+}
+
+/// Per-probe working memory, sized once in [`FingerprintMatcher::with_params`]. Every array
+/// indexed by minutia (pair) is back to its resting state (0 / [`NONE`]) after each `score`, and
+/// only the touched entries are reset, so no call clears or allocates anything of size n_p x n_c.
 struct Scratch {
-    roots: Vec<(u8, u8, u8)>,
-    ties: Vec<(u8, u8, u8)>,
-    /// Matching edge pairs: (probe start, candidate start, error, probe end, candidate end).
-    raw: Vec<(u8, u8, u32, u8, u8)>,
-    /// `raw` grouped by probe start minutia: `links[group[p]..group[p + 1]]`, without the probe start.
-    group: Vec<u32>,
-    links: Vec<(u8, u32, u8, u8)>,
+    /// Root candidates, `(255 - votes) << 16 | p << 8 | c`.
+    roots: Vec<u32>,
+    ties: Vec<u32>,
+    /// Matching edge pairs, packed `candidate start << 40 | error << 24 | probe start << 16 |
+    /// probe end << 8 | candidate end`.
+    raw: Vec<u64>,
+    /// Linked lists of the matches by start pair: the first is `raw[head[p << 8 | c] - 1]`,
+    /// the one after `raw[i]` is `raw[next[i] - 1]`; 0 ends a list.
+    head: Vec<u32>,
+    next: Vec<u32>,
+    /// Votes of minutia pair (p, c) at `p << 8 | c`.
     votes: Vec<u8>,
     pair_p: Vec<u8>,
     pair_c: Vec<u8>,
     support: Vec<u16>,
     /// Candidate pairs packed as `error << 16 | p << 8 | c`, smallest error first.
-    heap: std::collections::BinaryHeap<std::cmp::Reverse<u64>>,
+    heap: std::collections::BinaryHeap<std::cmp::Reverse<u32>>,
     paired: Vec<u8>,
 }
 
+impl Scratch {
+    fn new(np: usize) -> Self {
+        Scratch {
+            roots: Vec::new(),
+            ties: Vec::new(),
+            raw: Vec::new(),
+            head: vec![0; np << 8],
+            next: Vec::new(),
+            votes: vec![0; np << 8],
+            pair_p: vec![NONE; np],
+            pair_c: vec![NONE; 256],
+            support: vec![0; np],
+            heap: std::collections::BinaryHeap::new(),
+            paired: Vec::new(),
+        }
+    }
+}
+
 const NONE: u8 = u8::MAX;
+
+/// Grid cell offsets: 16 bits whenever the grid is small enough (almost always; half the
+/// memory to read), else 32.
+enum Starts {
+    Narrow(Vec<u16>),
+    Wide(Vec<u32>),
+}
+
+trait Offset: Copy {
+    fn at(self) -> usize;
+}
+impl Offset for u16 {
+    #[inline(always)]
+    fn at(self) -> usize {
+        self as usize
+    }
+}
+impl Offset for u32 {
+    #[inline(always)]
+    fn at(self) -> usize {
+        self as usize
+    }
+}
+
+/// The start pair `p << 8 | c` and the end pair of a match in [`Scratch::raw`].
+#[inline(always)]
+fn start_end(m: u64) -> (usize, usize) {
+    (
+        (m >> 8) as usize & 0xff00 | (m >> 40) as usize & 0xff,
+        m as usize & 0xffff,
+    )
+}
+
+/// Grid slots every lookup checks without a loop (see [`FingerprintMatcher::score`]).
+const FIXED: usize = 4;
 
 /// What a pairing found.
 #[derive(Debug, Clone, Copy, Default)]
@@ -323,6 +442,71 @@ struct Pairing {
     pairs: u32,
     supported: u32,
     supports: u32,
+}
+
+impl Lookup {
+    /// Step 1 of [`FingerprintMatcher::score`]: writes every (probe edge, candidate edge) pair within
+    /// tolerance to `raw` (packed as [`Scratch::raw`] says), returns how many.
+    ///
+    /// Branch-free: every probe edge of a cell is written, and kept (n advances) only if it
+    /// matches; the outcome is unpredictable, a branch would mispredict often. Most cells hold at
+    /// most `FIXED` edges: those are checked by a loop of fixed length (the grid has `FIXED` slots
+    /// of padding at its end; slots past the cell are masked off), so that the varying length of
+    /// the cells costs no mispredicted loop exit; longer cells finish in a loop.
+    fn scan<O: Offset>(
+        &self,
+        starts: &[O],
+        candidate: &FingerprintTemplate,
+        raw: &mut Vec<u64>,
+    ) -> usize {
+        let geo = self.geo;
+        let last_len = geo.len_buckets - 1;
+        let plane = geo.angle_buckets * geo.angle_buckets;
+        let grid = &self.grid[..];
+        let mut n = 0usize;
+        // Room for a block of candidate edges is made before the block, so that the loop
+        // writes into a plain slice.
+        const BLOCK: usize = 64;
+        let room = BLOCK * self.widest.max(FIXED);
+        for (edges, keys) in candidate
+            .edges
+            .chunks(BLOCK)
+            .zip(candidate.keys.chunks(BLOCK))
+        {
+            if raw.len() < n + room {
+                raw.resize(n + room, 0);
+            }
+            let out = &mut raw[..];
+            for (ce, key) in edges.iter().zip(keys) {
+                let c = if self.default_keys {
+                    (key.len as usize).min(last_len) * plane + key.angles as usize
+                } else {
+                    geo.cell(
+                        geo.len_bucket(ce.len as i32),
+                        geo.angle_bucket(ce.alpha),
+                        geo.angle_bucket(ce.beta),
+                    )
+                };
+                let (start, end) = (starts[c].at(), starts[c + 1].at());
+                let len = end - start;
+                let ends = (ce.from as u64) << 40 | ce.to as u64;
+                let fixed: &[Slot; FIXED] = grid[start..start + FIXED].try_into().unwrap();
+                for (i, pe) in fixed.iter().enumerate() {
+                    let (ok, err) = geo.edge_fit(pe, ce);
+                    out[n] = (err as u64) << 24 | (pe.ends as u64) << 8 | ends;
+                    n += (ok & (i < len)) as usize;
+                }
+                if len > FIXED {
+                    for pe in &grid[start + FIXED..end] {
+                        let (ok, err) = geo.edge_fit(pe, ce);
+                        out[n] = (err as u64) << 24 | (pe.ends as u64) << 8 | ends;
+                        n += ok as usize;
+                    }
+                }
+            }
+        }
+        n
+    }
 }
 
 impl<'a> FingerprintMatcher<'a> {
@@ -334,6 +518,7 @@ impl<'a> FingerprintMatcher<'a> {
     /// [`Self::new`] with explicit parameters.
     pub fn with_params(probe: &'a FingerprintTemplate, params: MatcherParams) -> Self {
         let mut geo = Geometry::new(&params);
+        let default_keys = geo.same_cells(&Geometry::new(&MatcherParams::default()));
         // Only as many length buckets as the probe's longest edge (plus tolerance) needs: a
         // longer candidate edge lands in the last bucket and is rejected by the exact check.
         let longest = probe.edges.iter().map(|e| e.len as i32).max().unwrap_or(0);
@@ -357,6 +542,8 @@ impl<'a> FingerprintMatcher<'a> {
                 }
             }
         }
+        // Counting sort: count into `starts[c + 1]`, prefix sums, then place each entry at
+        // `starts[c]` (advancing it, so it ends as the start of c + 1) and shift back.
         let mut starts = vec![0u32; cells + 1];
         for &(c, _) in &inserts {
             starts[c as usize + 1] += 1;
@@ -364,27 +551,36 @@ impl<'a> FingerprintMatcher<'a> {
         for c in 0..cells {
             starts[c + 1] += starts[c];
         }
-        let mut fill = starts.clone();
-        let blank = Edge {
-            len: 0,
-            alpha: 0,
-            beta: 0,
-            from: 0,
-            to: 0,
-        };
-        let mut grid = vec![blank; inserts.len()];
+        let mut grid = vec![Slot::default(); inserts.len() + FIXED];
         for &(c, k) in &inserts {
-            let at = &mut fill[c as usize];
-            grid[*at as usize] = probe.edges[k as usize];
+            let at = &mut starts[c as usize];
+            let e = probe.edges[k as usize];
+            grid[*at as usize] = Slot {
+                len: e.len,
+                alpha: e.alpha,
+                beta: e.beta,
+                ends: (e.from as u16) << 8 | e.to as u16,
+            };
             *at += 1;
         }
+        starts.copy_within(0..cells, 1);
+        starts[0] = 0;
+        let widest = starts.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0) as usize;
+        let starts = match u16::try_from(grid.len()) {
+            Ok(_) => Starts::Narrow(starts.iter().map(|&x| x as u16).collect()),
+            Err(_) => Starts::Wide(starts),
+        };
         FingerprintMatcher {
             probe,
             params,
-            geo,
-            starts,
-            grid,
-            scratch: Scratch::default(),
+            lookup: Lookup {
+                geo,
+                default_keys,
+                starts,
+                widest,
+                grid,
+            },
+            scratch: Scratch::new(probe.points.len()),
         }
     }
 
@@ -392,118 +588,90 @@ impl<'a> FingerprintMatcher<'a> {
     /// number of consistently paired minutiae.
     pub fn score(&mut self, candidate: &FingerprintTemplate) -> f32 {
         let probe = self.probe;
-        let geo = self.geo;
         let (np, nc) = (probe.points.len(), candidate.points.len());
         if np < 2 || nc < 2 {
             return 0.0;
         }
         let s = &mut self.scratch;
-        // 1. Roots: every candidate edge similar to a probe edge votes for the two minutia pairs
-        //    at its ends; pairs with the most votes (the most similar neighbourhoods) go first.
-        // `votes` is all zeros between calls; only touched entries are reset afterwards, so no
-        // pass over all n_p x n_c pairs is ever made.
-        if s.votes.len() < np * nc {
-            s.votes.resize(np * nc, 0);
+        // 1. Every (probe edge, candidate edge) pair within tolerance.
+        let n = match &self.lookup.starts {
+            Starts::Narrow(starts) => self.lookup.scan(starts, candidate, &mut s.raw),
+            Starts::Wide(starts) => self.lookup.scan(starts, candidate, &mut s.raw),
+        };
+        let raw = &s.raw[..n];
+        // 2. Roots: each match votes for the minutia pairs at both its ends; pairs with the most
+        //    votes (the most similar neighbourhoods) go first. The same pass links each match
+        //    into the list of its start pair (p, c) (`head`, `next`): the pairing's adjacency.
+        if s.next.len() < n {
+            s.next.resize(n, 0);
         }
-        // Branch-free scan: every probe edge of the cell is written, and kept (n advances) only
-        // if it matches; the outcome is unpredictable, a branch would mispredict often.
-        let mut n = 0usize;
-        for ce in &candidate.edges {
-            let c = geo.cell(
-                geo.len_bucket(ce.len as i32),
-                geo.angle_bucket(ce.alpha),
-                geo.angle_bucket(ce.beta),
-            );
-            let cell = &self.grid[self.starts[c] as usize..self.starts[c + 1] as usize];
-            if s.raw.len() < n + cell.len() {
-                s.raw.resize(n + cell.len() + 256, (0, 0, 0, 0, 0));
-            }
-            for pe in cell {
-                let (ok, err) = geo.edge_fit(pe, ce);
-                s.raw[n] = (pe.from, ce.from, err, pe.to, ce.to);
-                n += ok as usize;
-            }
-        }
-        s.raw.truncate(n);
-        for r in &s.raw {
-            let a = r.0 as usize * nc + r.1 as usize;
-            let b = r.3 as usize * nc + r.4 as usize;
+        for (i, &r) in raw.iter().enumerate() {
+            let (a, b) = start_end(r);
             s.votes[a] = s.votes[a].saturating_add(1);
             s.votes[b] = s.votes[b].saturating_add(1);
+            s.next[i] = s.head[a];
+            s.head[a] = i as u32 + 1;
         }
-        // The same matches grouped by their probe start minutia (counting sort): the pairing's
-        // adjacency lists, so growing a pairing never compares edges again.
-        s.group.clear();
-        s.group.resize(np + 1, 0);
-        for r in &s.raw {
-            s.group[r.0 as usize + 1] += 1;
-        }
-        for i in 0..np {
-            s.group[i + 1] += s.group[i];
-        }
-        s.links.clear();
-        s.links.resize(s.raw.len(), (0, 0, 0, 0));
-        for r in &s.raw {
-            let at = &mut s.group[r.0 as usize];
-            s.links[*at as usize] = (r.1, r.2, r.3, r.4);
-            *at += 1;
-        }
-        // `group[p]` is now the end of p's run; shift back to starts.
-        for i in (1..=np).rev() {
-            s.group[i] = s.group[i - 1];
-        }
-        s.group[0] = 0;
-        s.roots.clear();
+        // Collect each voted pair once (taking its count resets it to zero for the next call),
+        // as `(255 - votes) << 16 | p << 8 | c`: most votes first, then smallest (p, c).
+        // Branch-free: every pair is written, kept only if it has enough votes.
         let min_votes = self.params.min_votes.max(1);
-        // Collect each voted pair once (taking its count resets it to zero for the next call).
-        for i in 0..s.raw.len() {
-            let r = s.raw[i];
-            for (p, c) in [(r.0, r.1), (r.3, r.4)] {
-                let v = std::mem::take(&mut s.votes[p as usize * nc + c as usize]);
-                if v >= min_votes {
-                    s.roots.push((u8::MAX - v, p, c));
-                }
+        if s.roots.len() < 2 * n {
+            s.roots.resize(2 * n, 0);
+        }
+        let mut nr = 0usize;
+        for &r in raw {
+            let (a, b) = start_end(r);
+            for pc in [a, b] {
+                let v = std::mem::take(&mut s.votes[pc]);
+                s.roots[nr] = ((u8::MAX - v) as u32) << 16 | pc as u32;
+                nr += (v >= min_votes) as usize;
             }
         }
         let k = self.params.max_roots.max(1);
-        if s.roots.len() > k {
+        if nr > k {
             // Keep the k best by a histogram of vote counts (small integers): everything above
             // the k-th best count, and the smallest (p, c) among those tied at it.
             let mut hist = [0u16; 256];
-            for r in &s.roots {
-                hist[r.0 as usize] += 1;
+            for &r in &s.roots[..nr] {
+                hist[(r >> 16) as usize] += 1;
             }
-            let (mut cut, mut above) = (0usize, 0usize);
+            let top = s.roots[..nr].iter().min().map_or(0, |r| r >> 16);
+            let (mut cut, mut above) = (top as usize, 0usize);
             while above + (hist[cut] as usize) < k {
                 above += hist[cut] as usize;
                 cut += 1;
             }
-            let cut = cut as u8;
+            let cut = cut as u32;
             s.ties.clear();
             s.ties
-                .extend(s.roots.iter().copied().filter(|r| r.0 == cut));
-            s.roots.retain(|r| r.0 < cut);
+                .extend(s.roots[..nr].iter().copied().filter(|r| r >> 16 == cut));
+            let mut kept = 0;
+            for i in 0..nr {
+                let r = s.roots[i];
+                s.roots[kept] = r;
+                kept += (r >> 16 < cut) as usize;
+            }
             s.ties.sort_unstable();
-            s.roots.extend_from_slice(&s.ties[..k - above]);
+            s.roots[kept..k].copy_from_slice(&s.ties[..k - above]);
+            nr = k;
         }
-        s.roots.sort_unstable();
-        // 2. Pairing from each root.
-        s.pair_p.clear();
-        s.pair_p.resize(np, NONE);
-        s.pair_c.clear();
-        s.pair_c.resize(nc, NONE);
-        s.support.clear();
-        s.support.resize(np, 0);
+        let roots = &mut s.roots[..nr];
+        roots.sort_unstable();
+        // 3. Pairing from each root.
         let mut best = 0.0f32;
-        for r in 0..s.roots.len() {
+        for r in 0..nr {
             // Early exit: when the best-voted roots found nothing at all, the weaker ones will
             // not either (most comparisons in a 1:N search are such impostors).
             if r == self.params.early_roots && best < self.params.early_score {
                 break;
             }
-            let (_, p0, c0) = s.roots[r];
-            let found = pair_from(p0, c0, self.params.min_support, s);
+            let root = s.roots[r];
+            let found = pair_from((root >> 8) as u8, root as u8, n, self.params.min_support, s);
             best = best.max(score_of(found, np, nc, self.params.variant));
+        }
+        for &r in &s.raw[..n] {
+            s.head[start_end(r).0] = 0;
         }
         best
     }
@@ -527,12 +695,14 @@ fn score_of(f: Pairing, np: usize, nc: usize, variant: u8) -> f32 {
     }
 }
 
-/// Grows a pairing from root (p0, c0); leaves the scratch arrays reset.
-fn pair_from(p0: u8, c0: u8, min_support: u16, s: &mut Scratch) -> Pairing {
+/// Grows a pairing from root (p0, c0) along the first `n` matches of `s.raw`; leaves the scratch
+/// arrays reset.
+fn pair_from(p0: u8, c0: u8, n: usize, min_support: u16, s: &mut Scratch) -> Pairing {
     use std::cmp::Reverse;
     s.heap.clear();
     s.paired.clear();
-    s.heap.push(Reverse(((p0 as u64) << 8) | c0 as u64));
+    s.heap.push(Reverse(((p0 as u32) << 8) | c0 as u32));
+    let raw = &s.raw[..n];
     let mut supports = 0u32;
     while let Some(Reverse(packed)) = s.heap.pop() {
         let (p, c) = ((packed >> 8) as u8, packed as u8);
@@ -544,15 +714,16 @@ fn pair_from(p0: u8, c0: u8, min_support: u16, s: &mut Scratch) -> Pairing {
         s.pair_c[cu] = p;
         s.paired.push(p);
         // Expand along the matching edges that start at (p, c).
-        for k in s.group[pu] as usize..s.group[pu + 1] as usize {
-            let (cf, err, pn, cn) = s.links[k];
-            if cf != c {
-                continue;
-            }
+        let mut at = s.head[pu << 8 | cu];
+        while at != 0 {
+            let m = raw[at as usize - 1];
+            at = s.next[at as usize - 1];
+            let (pn, cn) = ((m >> 8) as u8, m as u8);
             let (a, b) = (s.pair_p[pn as usize], s.pair_c[cn as usize]);
             if a == NONE && b == NONE {
+                // error << 16 | pn << 8 | cn
                 s.heap.push(Reverse(
-                    ((err as u64) << 16) | ((pn as u64) << 8) | cn as u64,
+                    ((m >> 24) as u32 & 0xffff) << 16 | (m as u32 & 0xffff),
                 ));
             } else if a == cn {
                 s.support[pn as usize] += 1;
