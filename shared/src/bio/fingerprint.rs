@@ -296,6 +296,39 @@ impl Geometry {
     fn cell(&self, l: usize, a: usize, b: usize) -> usize {
         (l * self.angle_buckets + a) * self.angle_buckets + b
     }
+    /// How many cells are within tolerance of `e`, and its length bucket range and angle
+    /// buckets (`[l0, l1]`, counts and buckets of alpha and beta).
+    #[inline(always)]
+    fn window(
+        &self,
+        e: &Edge,
+    ) -> (
+        usize,
+        (usize, usize),
+        (usize, [usize; 8]),
+        (usize, [usize; 8]),
+    ) {
+        let l0 = self.len_bucket(e.len as i32 - self.tol_len);
+        let l1 = self.len_bucket(e.len as i32 + self.tol_len);
+        let (mut abuf, mut bbuf) = ([0usize; 8], [0usize; 8]);
+        let na = self.angle_buckets(e.alpha, &mut abuf);
+        let nb = self.angle_buckets(e.beta, &mut bbuf);
+        ((l1 - l0 + 1) * na * nb, (l0, l1), (na, abuf), (nb, bbuf))
+    }
+
+    /// Calls `f` with every cell within tolerance of `e`.
+    #[inline(always)]
+    fn for_cells(&self, e: &Edge, mut f: impl FnMut(usize)) {
+        let (_, (l0, l1), (na, abuf), (nb, bbuf)) = self.window(e);
+        for l in l0..=l1 {
+            for &a in &abuf[..na] {
+                for &b in &bbuf[..nb] {
+                    f(self.cell(l, a, b));
+                }
+            }
+        }
+    }
+
     /// Buckets covering `[a - tol, a + tol]` on the circle.
     fn angle_buckets(&self, a: u16, out: &mut [usize; 8]) -> usize {
         let n = self.angle_buckets;
@@ -410,17 +443,27 @@ enum Starts {
 
 trait Offset: Copy {
     fn at(self) -> usize;
+    /// Only called with values that fit.
+    fn from_usize(x: usize) -> Self;
 }
 impl Offset for u16 {
     #[inline(always)]
     fn at(self) -> usize {
         self as usize
     }
+    #[inline(always)]
+    fn from_usize(x: usize) -> Self {
+        x as u16
+    }
 }
 impl Offset for u32 {
     #[inline(always)]
     fn at(self) -> usize {
         self as usize
+    }
+    #[inline(always)]
+    fn from_usize(x: usize) -> Self {
+        x as u32
     }
 }
 
@@ -445,6 +488,48 @@ struct Pairing {
 }
 
 impl Lookup {
+    /// Cell offsets, widest cell and grid of `edges` (`total` cell insertions) by a counting
+    /// sort: count cell c's entries into `starts[c + 2]`, prefix sums (`starts[c + 1]` is now
+    /// where cell c starts), place each entry at `starts[c + 1]`, advancing it: it ends as the
+    /// start of c + 1, so `starts[c]` is where c starts, with no shift back.
+    fn build<O: Offset>(
+        geo: &Geometry,
+        edges: &[Edge],
+        total: usize,
+    ) -> (Vec<O>, usize, Vec<Slot>) {
+        let cells = geo.cells();
+        let mut starts = vec![O::from_usize(0); cells + 2];
+        let mut widest = 0;
+        for e in edges {
+            geo.for_cells(e, |c| {
+                let count = starts[c + 2].at() + 1;
+                widest = widest.max(count);
+                starts[c + 2] = O::from_usize(count);
+            });
+        }
+        let mut sum = 0;
+        for x in &mut starts[2..] {
+            sum += x.at();
+            *x = O::from_usize(sum);
+        }
+        let mut grid = vec![Slot::default(); total + FIXED];
+        for e in edges {
+            let slot = Slot {
+                len: e.len,
+                alpha: e.alpha,
+                beta: e.beta,
+                ends: (e.from as u16) << 8 | e.to as u16,
+            };
+            geo.for_cells(e, |c| {
+                let at = starts[c + 1].at();
+                grid[at] = slot;
+                starts[c + 1] = O::from_usize(at + 1);
+            });
+        }
+        starts.truncate(cells + 1);
+        (starts, widest, grid)
+    }
+
     /// Step 1 of [`FingerprintMatcher::score`]: writes every (probe edge, candidate edge) pair within
     /// tolerance to `raw` (packed as [`Scratch::raw`] says), returns how many.
     ///
@@ -476,8 +561,12 @@ impl Lookup {
             if raw.len() < n + room {
                 raw.resize(n + room, 0);
             }
-            let out = &mut raw[..];
-            for (ce, key) in edges.iter().zip(keys) {
+            // Two passes per block: first every cell's range, then the cells' contents. The
+            // first pass is a short loop of independent loads, so the processor has many of
+            // them in flight at once; the grid does not fit the L1 cache, its latency is what
+            // a lookup costs.
+            let mut ranges = [(0u32, 0u32); BLOCK];
+            for ((ce, key), range) in edges.iter().zip(keys).zip(&mut ranges) {
                 let c = if self.default_keys {
                     (key.len as usize).min(last_len) * plane + key.angles as usize
                 } else {
@@ -487,7 +576,11 @@ impl Lookup {
                         geo.angle_bucket(ce.beta),
                     )
                 };
-                let (start, end) = (starts[c].at(), starts[c + 1].at());
+                *range = (starts[c].at() as u32, starts[c + 1].at() as u32);
+            }
+            let out = &mut raw[..];
+            for (ce, &(start, end)) in edges.iter().zip(&ranges) {
+                let (start, end) = (start as usize, end as usize);
                 let len = end - start;
                 let ends = (ce.from as u64) << 40 | ce.to as u64;
                 let fixed: &[Slot; FIXED] = grid[start..start + FIXED].try_into().unwrap();
@@ -525,51 +618,18 @@ impl<'a> FingerprintMatcher<'a> {
         geo.len_buckets = LEN_BUCKETS;
         geo.len_buckets = (geo.len_bucket(longest + geo.tol_len) + 1).min(LEN_BUCKETS);
         let geo = geo;
-        let cells = geo.cells();
-        // Every (cell, edge) insertion, then a counting sort by cell.
-        let mut inserts: Vec<(u32, u16)> = Vec::with_capacity(probe.edges.len() * 27);
-        let (mut abuf, mut bbuf) = ([0usize; 8], [0usize; 8]);
-        for (k, e) in probe.edges.iter().enumerate() {
-            let l0 = geo.len_bucket(e.len as i32 - geo.tol_len);
-            let l1 = geo.len_bucket(e.len as i32 + geo.tol_len);
-            let na = geo.angle_buckets(e.alpha, &mut abuf);
-            let nb = geo.angle_buckets(e.beta, &mut bbuf);
-            for l in l0..=l1 {
-                for &a in &abuf[..na] {
-                    for &b in &bbuf[..nb] {
-                        inserts.push((geo.cell(l, a, b) as u32, k as u16));
-                    }
-                }
-            }
+        // Each edge goes into every cell within tolerance of it: count them first, so that the
+        // offsets can be 16 bits whenever the grid is small enough.
+        let total: usize = probe.edges.iter().map(|e| geo.window(e).0).sum();
+        let starts;
+        let (widest, grid);
+        if total + FIXED <= u16::MAX as usize {
+            let (s, w, g) = Lookup::build::<u16>(&geo, &probe.edges, total);
+            (starts, widest, grid) = (Starts::Narrow(s), w, g);
+        } else {
+            let (s, w, g) = Lookup::build::<u32>(&geo, &probe.edges, total);
+            (starts, widest, grid) = (Starts::Wide(s), w, g);
         }
-        // Counting sort: count into `starts[c + 1]`, prefix sums, then place each entry at
-        // `starts[c]` (advancing it, so it ends as the start of c + 1) and shift back.
-        let mut starts = vec![0u32; cells + 1];
-        for &(c, _) in &inserts {
-            starts[c as usize + 1] += 1;
-        }
-        for c in 0..cells {
-            starts[c + 1] += starts[c];
-        }
-        let mut grid = vec![Slot::default(); inserts.len() + FIXED];
-        for &(c, k) in &inserts {
-            let at = &mut starts[c as usize];
-            let e = probe.edges[k as usize];
-            grid[*at as usize] = Slot {
-                len: e.len,
-                alpha: e.alpha,
-                beta: e.beta,
-                ends: (e.from as u16) << 8 | e.to as u16,
-            };
-            *at += 1;
-        }
-        starts.copy_within(0..cells, 1);
-        starts[0] = 0;
-        let widest = starts.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0) as usize;
-        let starts = match u16::try_from(grid.len()) {
-            Ok(_) => Starts::Narrow(starts.iter().map(|&x| x as u16).collect()),
-            Err(_) => Starts::Wide(starts),
-        };
         FingerprintMatcher {
             probe,
             params,
