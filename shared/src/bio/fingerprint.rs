@@ -224,6 +224,20 @@ fn edge(points: &[Point], i: usize, j: usize) -> Edge {
     }
 }
 
+/// The grid cells within tolerance of an edge: length buckets `len.0..=len.1`, and the first
+/// `alpha.0` (`beta.0`) buckets of `alpha.1` (`beta.1`).
+struct Window {
+    len: (usize, usize),
+    alpha: (usize, [usize; 8]),
+    beta: (usize, [usize; 8]),
+}
+
+impl Window {
+    fn cells(&self) -> usize {
+        (self.len.1 - self.len.0 + 1) * self.alpha.0 * self.beta.0
+    }
+}
+
 /// Tolerances and the lookup grid geometry derived from them.
 #[derive(Debug, Clone, Copy)]
 struct Geometry {
@@ -296,33 +310,29 @@ impl Geometry {
     fn cell(&self, l: usize, a: usize, b: usize) -> usize {
         (l * self.angle_buckets + a) * self.angle_buckets + b
     }
-    /// How many cells are within tolerance of `e`, and its length bucket range and angle
-    /// buckets (`[l0, l1]`, counts and buckets of alpha and beta).
+    /// The cells within tolerance of `e`.
     #[inline(always)]
-    fn window(
-        &self,
-        e: &Edge,
-    ) -> (
-        usize,
-        (usize, usize),
-        (usize, [usize; 8]),
-        (usize, [usize; 8]),
-    ) {
-        let l0 = self.len_bucket(e.len as i32 - self.tol_len);
-        let l1 = self.len_bucket(e.len as i32 + self.tol_len);
-        let (mut abuf, mut bbuf) = ([0usize; 8], [0usize; 8]);
-        let na = self.angle_buckets(e.alpha, &mut abuf);
-        let nb = self.angle_buckets(e.beta, &mut bbuf);
-        ((l1 - l0 + 1) * na * nb, (l0, l1), (na, abuf), (nb, bbuf))
+    fn window(&self, e: &Edge) -> Window {
+        let mut w = Window {
+            len: (
+                self.len_bucket(e.len as i32 - self.tol_len),
+                self.len_bucket(e.len as i32 + self.tol_len),
+            ),
+            alpha: (0, [0; 8]),
+            beta: (0, [0; 8]),
+        };
+        w.alpha.0 = self.angle_buckets(e.alpha, &mut w.alpha.1);
+        w.beta.0 = self.angle_buckets(e.beta, &mut w.beta.1);
+        w
     }
 
     /// Calls `f` with every cell within tolerance of `e`.
     #[inline(always)]
     fn for_cells(&self, e: &Edge, mut f: impl FnMut(usize)) {
-        let (_, (l0, l1), (na, abuf), (nb, bbuf)) = self.window(e);
-        for l in l0..=l1 {
-            for &a in &abuf[..na] {
-                for &b in &bbuf[..nb] {
+        let w = self.window(e);
+        for l in w.len.0..=w.len.1 {
+            for &a in &w.alpha.1[..w.alpha.0] {
+                for &b in &w.beta.1[..w.beta.0] {
                     f(self.cell(l, a, b));
                 }
             }
@@ -620,7 +630,7 @@ impl<'a> FingerprintMatcher<'a> {
         let geo = geo;
         // Each edge goes into every cell within tolerance of it: count them first, so that the
         // offsets can be 16 bits whenever the grid is small enough.
-        let total: usize = probe.edges.iter().map(|e| geo.window(e).0).sum();
+        let total: usize = probe.edges.iter().map(|e| geo.window(e).cells()).sum();
         let starts;
         let (widest, grid);
         if total + FIXED <= u16::MAX as usize {
