@@ -164,7 +164,7 @@ fn iris(c: &mut Criterion) {
         let probe = RotatedProbe::new(&synth.capture(3, Eye::Right, 1), 15);
         let opts = HdOptions::default();
         g.throughput(Throughput::Elements(gallery.len() as u64));
-        for kernel in [Kernel::Portable, Kernel::Avx2, Kernel::Avx512] {
+        for kernel in Kernel::ALL {
             if !kernel.available() {
                 continue;
             }

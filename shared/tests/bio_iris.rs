@@ -36,7 +36,7 @@ fn distances_equal_open_iris_exactly() {
             normalise,
             ..HdOptions::default()
         };
-        for kernel in [Kernel::Portable, Kernel::Avx2, Kernel::Avx512] {
+        for kernel in Kernel::ALL {
             let got = RotatedProbe::new(&a, rotations)
                 .distance_with_kernel(&b, &opts, kernel)
                 .unwrap();
@@ -121,31 +121,50 @@ fn kernels_agree_on_random_codes_of_odd_sizes() {
     for shape in [
         IrisShape::new(3, 7, 1, 2).unwrap(),
         IrisShape::new(5, 33, 2, 2).unwrap(),
+        IrisShape::new(2, 16, 1, 2).unwrap(),
         IrisShape::OPEN_IRIS,
+        IrisShape::OPEN_IRIS_200,
         IrisShape::DAUGMAN_2048,
     ] {
         let n = shape.bits();
         let rand_bits = |rng: &mut SplitMix64, p: u64| {
             (0..n).map(|_| rng.below(100) < p).collect::<Vec<bool>>()
         };
-        for _ in 0..5 {
-            let a =
-                IrisTemplate::from_bits(shape, &rand_bits(&mut rng, 50), &rand_bits(&mut rng, 80))
-                    .unwrap();
-            let b =
-                IrisTemplate::from_bits(shape, &rand_bits(&mut rng, 50), &rand_bits(&mut rng, 80))
-                    .unwrap();
-            let probe = RotatedProbe::new(&a, 15);
-            let opts = HdOptions::default();
-            let want = probe
-                .distance_with_kernel(&b, &opts, Kernel::Portable)
+        // Mask densities from empty to full; codes random, constant (every shift ties) or
+        // repeating every two columns (ties between shifts of the same parity).
+        for (code_kind, mask_p) in [(0, 80), (0, 3), (0, 0), (0, 100), (1, 100), (2, 90)] {
+            let code = |rng: &mut SplitMix64| match code_kind {
+                0 => rand_bits(rng, 50),
+                1 => vec![false; n],
+                _ => (0..n)
+                    .map(|i| (i / shape.bits_per_col()) % 2 == 0)
+                    .collect(),
+            };
+            let a = IrisTemplate::from_bits(shape, &code(&mut rng), &rand_bits(&mut rng, mask_p))
                 .unwrap();
-            for k in [Kernel::Avx2, Kernel::Avx512] {
-                assert_eq!(
-                    probe.distance_with_kernel(&b, &opts, k).unwrap(),
-                    want,
-                    "{shape} {k:?}"
-                );
+            let b = IrisTemplate::from_bits(shape, &code(&mut rng), &rand_bits(&mut rng, mask_p))
+                .unwrap();
+            for (probe_rotations, rotations) in [(15, 15), (15, 4), (0, 0), (3, 3), (40, 40)] {
+                let probe = RotatedProbe::new(&a, probe_rotations);
+                for normalise in [false, true] {
+                    let opts = HdOptions {
+                        rotations,
+                        normalise,
+                        ..HdOptions::default()
+                    };
+                    let want = probe
+                        .distance_with_kernel(&b, &opts, Kernel::Portable)
+                        .unwrap();
+                    for &k in &Kernel::ALL[1..] {
+                        let got = probe.distance_with_kernel(&b, &opts, k).unwrap();
+                        assert_eq!(
+                            (got.distance.to_bits(), got.shift),
+                            (want.distance.to_bits(), want.shift),
+                            "{shape} {k:?} code {code_kind} mask {mask_p}% rotations \
+                             {probe_rotations}/{rotations} normalise {normalise}"
+                        );
+                    }
+                }
             }
             // Text form round trip.
             assert_eq!(IrisTemplate::from_text(shape, &a.to_text()).unwrap(), a);

@@ -430,6 +430,8 @@ pub struct RotatedProbe {
     rotations: usize,
     codes: Vec<u64>,
     masks: Vec<u64>,
+    /// The same rotations laid out for the VPOPCNTDQ kernel, made on its first use.
+    interleaved: std::sync::OnceLock<simd::Interleaved>,
 }
 
 impl std::fmt::Debug for RotatedProbe {
@@ -458,6 +460,7 @@ impl RotatedProbe {
             rotations: r as usize,
             codes,
             masks,
+            interleaved: std::sync::OnceLock::new(),
         }
     }
 
@@ -489,6 +492,21 @@ impl RotatedProbe {
         let skip = self.rotations - r;
         let w = self.shape.words();
         let n = 2 * r + 1;
+        let range = skip * w..(skip + n) * w;
+        if r == self.rotations && kernel == Kernel::Avx512Vpopcnt {
+            let norm = opts.normalise.then_some(simd::Normalisation {
+                mean: opts.norm_mean,
+                gradient: opts.norm_gradient,
+            });
+            let interleaved = self
+                .interleaved
+                .get_or_init(|| simd::Interleaved::new(&self.codes, &self.masks, w, r));
+            if let Some((distance, shift)) =
+                simd::best_rotation(kernel, interleaved, &gallery.code, &gallery.mask, norm)
+            {
+                return Ok(HdResult { distance, shift });
+            }
+        }
         let mut counts = [(0u32, 0u32); 64];
         let mut heap;
         let counts: &mut [(u32, u32)] = if n <= 64 {
@@ -497,7 +515,6 @@ impl RotatedProbe {
             heap = vec![(0u32, 0u32); n];
             &mut heap
         };
-        let range = skip * w..(skip + n) * w;
         simd::rotation_counts(
             kernel,
             &self.codes[range.clone()],
@@ -510,29 +527,56 @@ impl RotatedProbe {
     }
 }
 
+/// The minimum over the shifts' distances, with open-iris's tie rule: shifts are tried in the
+/// order 0, -1, 1, -2, 2, ... and only a strictly smaller distance replaces the best so far
+/// (which starts at distance 1.0, shift 0). `counts[i]` belongs to shift `i - r`.
 fn best_of(counts: &[(u32, u32)], r: i64, opts: &HdOptions) -> HdResult {
+    if opts.normalise {
+        return best_of_normalised(counts, r, opts);
+    }
+    // The fractions are compared exactly in integers (`a/b < c/d` iff `a*d < c*b`) instead of
+    // dividing 2r+1 times: two fractions with denominators below 2^24 that differ, differ by
+    // more than an f64 rounding step, so this order is the one open-iris's floating-point
+    // comparison gives, and the one division at the end gives the same value. An empty common
+    // mask never wins (`a*d < 0*b` is false).
+    let (mut num, mut den, mut best_shift) = (1u64, 1u64, 0);
+    for shift in open_iris_order(r) {
+        let (iris, mask) = counts[(shift + r) as usize];
+        if (iris as u64) * den < num * (mask as u64) {
+            (num, den, best_shift) = (iris as u64, mask as u64, shift);
+        }
+    }
+    HdResult {
+        distance: num as f64 / den as f64,
+        shift: best_shift,
+    }
+}
+
+/// The shift at position `key` of open-iris's order 0, -1, 1, -2, 2, ...
+fn open_iris_shift(key: u64) -> i64 {
+    let k = key as i64;
+    if k % 2 == 1 { -(k + 1) / 2 } else { k / 2 }
+}
+
+/// open-iris's shift order for `2r+1` shifts.
+fn open_iris_order(r: i64) -> impl Iterator<Item = i64> {
+    (0..=2 * r as u64).map(open_iris_shift)
+}
+
+/// With open-iris's normalisation, in floating point exactly as open-iris computes it.
+fn best_of_normalised(counts: &[(u32, u32)], r: i64, opts: &HdOptions) -> HdResult {
     let mut best = HdResult {
         distance: 1.0,
         shift: 0,
     };
-    // open-iris order: 0, -1, 1, -2, 2, ... with a strict minimum.
-    for k in 0..=2 * r {
-        let shift = if k == 0 {
-            0
-        } else if k % 2 == 1 {
-            -(k + 1) / 2
-        } else {
-            k / 2
-        };
+    for shift in open_iris_order(r) {
         let (iris, mask) = counts[(shift + r) as usize];
         if mask == 0 {
             continue;
         }
-        let mut d = iris as f64 / mask as f64;
-        if opts.normalise {
-            d = (opts.norm_mean - (opts.norm_mean - d) * (opts.norm_gradient * mask as f64 + 0.5))
-                .max(0.0);
-        }
+        let d = iris as f64 / mask as f64;
+        let d = (opts.norm_mean - (opts.norm_mean - d) * (opts.norm_gradient * mask as f64 + 0.5))
+            .max(0.0);
         if d < best.distance {
             best = HdResult { distance: d, shift };
         }

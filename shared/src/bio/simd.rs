@@ -7,6 +7,9 @@
 //! `#[target_feature]` function after `is_x86_feature_detected!` confirmed the CPU has it.
 #![allow(unsafe_code)]
 
+#[cfg(target_arch = "x86_64")]
+mod vpopcnt;
+
 /// A kernel implementation, selectable for tests and benchmarks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kernel {
@@ -16,9 +19,20 @@ pub enum Kernel {
     Avx2,
     /// x86-64 AVX-512F/BW + POPCNT.
     Avx512,
+    /// x86-64 AVX-512 with VPOPCNTDQ: a popcount instruction on 512-bit vectors (Ice Lake,
+    /// Zen 4 and later).
+    Avx512Vpopcnt,
 }
 
 impl Kernel {
+    /// Every kernel, available here or not.
+    pub const ALL: [Kernel; 4] = [
+        Kernel::Portable,
+        Kernel::Avx2,
+        Kernel::Avx512,
+        Kernel::Avx512Vpopcnt,
+    ];
+
     /// Whether this CPU can run the kernel.
     pub fn available(self) -> bool {
         match self {
@@ -30,6 +44,12 @@ impl Kernel {
                 is_x86_feature_detected!("avx512f")
                     && is_x86_feature_detected!("avx512bw")
                     && is_x86_feature_detected!("popcnt")
+            }
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512Vpopcnt => {
+                Kernel::Avx512.available()
+                    && is_x86_feature_detected!("avx512dq")
+                    && is_x86_feature_detected!("avx512vpopcntdq")
             }
             #[cfg(not(target_arch = "x86_64"))]
             _ => false,
@@ -44,7 +64,9 @@ impl Kernel {
             // AVX-512 without VPOPCNTDQ (byte-lookup popcount on 512-bit vectors, which run on
             // fewer ports) measured no faster than AVX2 (docs/biometrics.md), so AVX2 is
             // preferred; AVX-512 stays selectable for machines where it pays.
-            if Kernel::Avx2.available() {
+            if Kernel::Avx512Vpopcnt.available() {
+                Kernel::Avx512Vpopcnt
+            } else if Kernel::Avx2.available() {
                 Kernel::Avx2
             } else {
                 Kernel::Portable
@@ -66,6 +88,12 @@ pub fn rotation_counts(
 ) {
     #[cfg(target_arch = "x86_64")]
     {
+        if kernel == Kernel::Avx512Vpopcnt && Kernel::Avx512Vpopcnt.available() {
+            // SAFETY: the CPU supports avx512f, avx512bw, avx512vpopcntdq and popcnt (checked
+            // just above).
+            unsafe { counts_avx512_vpopcnt(probe_codes, probe_masks, code, mask, out) };
+            return;
+        }
         if kernel == Kernel::Avx512 && Kernel::Avx512.available() {
             // SAFETY: the CPU supports avx512f, avx512bw and popcnt (checked just above).
             unsafe { counts_avx512(probe_codes, probe_masks, code, mask, out) };
@@ -79,6 +107,87 @@ pub fn rotation_counts(
     }
     let _ = kernel;
     counts_generic(probe_codes, probe_masks, code, mask, out);
+}
+
+/// Normalisation of [`best_rotation`], open-iris's linear term.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Normalisation {
+    /// Peak of the non-match distribution.
+    pub mean: f64,
+    /// Gradient per common mask bit.
+    pub gradient: f64,
+}
+
+/// A probe's rotations laid out for the VPOPCNTDQ comparison ([`best_rotation`]): groups of
+/// eight rotations, word-major, so that one 512-bit vector holds the same word of eight
+/// rotations and each popcount lane counts one rotation (no horizontal sums). Word `b` of
+/// rotation `8g + j` is at `(g * words + b) * 8 + j`; lanes past the last rotation are zero
+/// (an empty mask, which never counts).
+#[derive(Clone)]
+pub struct Interleaved {
+    words: usize,
+    rotations: usize,
+    codes: Vec<u64>,
+    masks: Vec<u64>,
+    /// Per lane, the position of its shift in open-iris's order 0, -1, 1, -2, 2, ...
+    keys: Vec<i64>,
+}
+
+impl Interleaved {
+    /// From rotations laid out one after the other as for [`rotation_counts`]: `2 * rotations
+    /// + 1` of `words` words each, shift `s` at index `s + rotations`.
+    pub fn new(probe_codes: &[u64], probe_masks: &[u64], words: usize, rotations: usize) -> Self {
+        let n = 2 * rotations + 1;
+        let groups = n.div_ceil(8);
+        let mut codes = vec![0u64; groups * words * 8];
+        let mut masks = vec![0u64; groups * words * 8];
+        let mut keys = vec![i64::MAX; groups * 8];
+        for r in 0..n.min(probe_codes.len() / words.max(1)) {
+            let (g, j) = (r / 8, r % 8);
+            for b in 0..words {
+                codes[(g * words + b) * 8 + j] = probe_codes[r * words + b];
+                masks[(g * words + b) * 8 + j] = probe_masks[r * words + b];
+            }
+            let shift = r as i64 - rotations as i64;
+            keys[r] = 2 * shift.abs() - i64::from(shift < 0);
+        }
+        Interleaved {
+            words,
+            rotations,
+            codes,
+            masks,
+            keys,
+        }
+    }
+
+    /// Rotations each way.
+    pub fn rotations(&self) -> usize {
+        self.rotations
+    }
+}
+
+/// The whole comparison in the vector unit, for kernels that do it (today VPOPCNTDQ): the
+/// minimum masked fractional distance over the probe's shifts and the shift that gave it,
+/// with open-iris's rule (order 0, -1, 1, ...; only a strictly smaller distance replaces the
+/// best, which starts at 1.0 at shift 0), identical bit for bit to the scalar path. `None`
+/// when `kernel` does not do this: then use [`rotation_counts`].
+pub fn best_rotation(
+    kernel: Kernel,
+    probe: &Interleaved,
+    code: &[u64],
+    mask: &[u64],
+    norm: Option<Normalisation>,
+) -> Option<(f64, i64)> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if kernel == Kernel::Avx512Vpopcnt && Kernel::Avx512Vpopcnt.available() {
+            // SAFETY: the CPU supports avx512f, avx512dq and avx512vpopcntdq (checked just
+            // above).
+            return Some(unsafe { vpopcnt::best(probe, code, mask, norm) });
+        }
+    }
+    let _ = (kernel, probe, code, mask, norm);
+    None
 }
 
 #[inline(always)]
@@ -128,6 +237,18 @@ fn counts_avx2(
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx2,popcnt")]
 fn counts_avx512(
+    probe_codes: &[u64],
+    probe_masks: &[u64],
+    code: &[u64],
+    mask: &[u64],
+    out: &mut [(u32, u32)],
+) {
+    counts_generic(probe_codes, probe_masks, code, mask, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,avx2,popcnt")]
+fn counts_avx512_vpopcnt(
     probe_codes: &[u64],
     probe_masks: &[u64],
     code: &[u64],
