@@ -1,10 +1,15 @@
 //! Masked popcount kernels for iris matching, with runtime CPU dispatch.
 //!
 //! The iris matcher spends its time counting, for each rotation, the bits where two codes differ
-//! inside their common mask, and the bits of that common mask. The kernels below are the same safe
-//! Rust loop over `u64` words, compiled three times: portable, AVX2+POPCNT and AVX-512 (BW, for
-//! the byte-shuffle popcount LLVM emits without VPOPCNTDQ). The only `unsafe` is calling a
-//! `#[target_feature]` function after `is_x86_feature_detected!` confirmed the CPU has it.
+//! inside their common mask, and the bits of that common mask. [`rotation_counts`] is the same
+//! safe Rust loop over `u64` words compiled four times: portable, AVX2+POPCNT, AVX-512 (BW, for
+//! the byte-shuffle popcount LLVM emits without VPOPCNTDQ) and AVX-512 with VPOPCNTDQ. On CPUs
+//! with VPOPCNTDQ (Ice Lake, Zen 4 and later) [`best_rotation`] does the whole comparison with
+//! intrinsics instead (module `vpopcnt`), 3x faster (figures in docs/biometrics.md).
+//!
+//! `unsafe` here: calling a `#[target_feature]` function after `is_x86_feature_detected!`
+//! confirmed the CPU has the feature, and the 64-byte vector loads in `vpopcnt` (from `&[u64;
+//! 8]`, so always in bounds). The rest of the crate denies `unsafe`.
 #![allow(unsafe_code)]
 
 #[cfg(target_arch = "x86_64")]
@@ -63,7 +68,7 @@ impl Kernel {
         *BEST.get_or_init(|| {
             // AVX-512 without VPOPCNTDQ (byte-lookup popcount on 512-bit vectors, which run on
             // fewer ports) measured no faster than AVX2 (docs/biometrics.md), so AVX2 is
-            // preferred; AVX-512 stays selectable for machines where it pays.
+            // preferred to it; AVX-512 stays selectable for machines where it pays.
             if Kernel::Avx512Vpopcnt.available() {
                 Kernel::Avx512Vpopcnt
             } else if Kernel::Avx2.available() {
