@@ -406,7 +406,6 @@ struct Slot {
 struct Scratch {
     /// Root candidates, `(255 - votes) << 16 | p << 8 | c`.
     roots: Vec<u32>,
-    ties: Vec<u32>,
     /// Matching edge pairs, packed `candidate start << 40 | error << 24 | probe start << 16 |
     /// probe end << 8 | candidate end`.
     raw: Vec<u64>,
@@ -419,8 +418,9 @@ struct Scratch {
     pair_p: Vec<u8>,
     pair_c: Vec<u8>,
     support: Vec<u16>,
-    /// Candidate pairs packed as `error << 16 | p << 8 | c`, smallest error first.
-    heap: std::collections::BinaryHeap<std::cmp::Reverse<u32>>,
+    /// The pairing's queue ([`MinQueue`]): candidate pairs packed as `error << 16 | p << 8 | c`,
+    /// smallest first.
+    heap: Vec<u32>,
     paired: Vec<u8>,
 }
 
@@ -428,7 +428,6 @@ impl Scratch {
     fn new(np: usize) -> Self {
         Scratch {
             roots: Vec::new(),
-            ties: Vec::new(),
             raw: Vec::new(),
             head: vec![0; np << 8],
             next: Vec::new(),
@@ -436,7 +435,7 @@ impl Scratch {
             pair_p: vec![NONE; np],
             pair_c: vec![NONE; 256],
             support: vec![0; np],
-            heap: std::collections::BinaryHeap::new(),
+            heap: Vec::new(),
             paired: Vec::new(),
         }
     }
@@ -700,30 +699,8 @@ impl<'a> FingerprintMatcher<'a> {
         }
         let k = self.params.max_roots.max(1);
         if nr > k {
-            // Keep the k best by a histogram of vote counts (small integers): everything above
-            // the k-th best count, and the smallest (p, c) among those tied at it.
-            let mut hist = [0u16; 256];
-            for &r in &s.roots[..nr] {
-                hist[(r >> 16) as usize] += 1;
-            }
-            let top = s.roots[..nr].iter().min().map_or(0, |r| r >> 16);
-            let (mut cut, mut above) = (top as usize, 0usize);
-            while above + (hist[cut] as usize) < k {
-                above += hist[cut] as usize;
-                cut += 1;
-            }
-            let cut = cut as u32;
-            s.ties.clear();
-            s.ties
-                .extend(s.roots[..nr].iter().copied().filter(|r| r >> 16 == cut));
-            let mut kept = 0;
-            for i in 0..nr {
-                let r = s.roots[i];
-                s.roots[kept] = r;
-                kept += (r >> 16 < cut) as usize;
-            }
-            s.ties.sort_unstable();
-            s.roots[kept..k].copy_from_slice(&s.ties[..k - above]);
+            // The k smallest keys: most votes, then smallest (p, c).
+            s.roots[..nr].select_nth_unstable(k - 1);
             nr = k;
         }
         let roots = &mut s.roots[..nr];
@@ -768,36 +745,43 @@ fn score_of(f: Pairing, np: usize, nc: usize, variant: u8) -> f32 {
 /// Grows a pairing from root (p0, c0) along the first `n` matches of `s.raw`; leaves the scratch
 /// arrays reset.
 fn pair_from(p0: u8, c0: u8, n: usize, min_support: u16, s: &mut Scratch) -> Pairing {
-    use std::cmp::Reverse;
-    s.heap.clear();
+    // Every match is pushed at most once per pairing (when its start pair gets paired), so the
+    // queue never holds more than n + 1 entries.
+    if s.heap.len() < n + 1 {
+        s.heap.resize(n + 1, 0);
+    }
+    // Plain slices, so the compiler keeps their addresses in registers.
+    let (pair_p, pair_c, support) = (&mut s.pair_p[..], &mut s.pair_c[..], &mut s.support[..]);
+    let (raw, next, head) = (&s.raw[..n], &s.next[..n], &s.head[..]);
+    let mut queue = MinQueue {
+        keys: &mut s.heap[..],
+        len: 0,
+    };
     s.paired.clear();
-    s.heap.push(Reverse(((p0 as u32) << 8) | c0 as u32));
-    let raw = &s.raw[..n];
+    queue.push(((p0 as u32) << 8) | c0 as u32);
     let mut supports = 0u32;
-    while let Some(Reverse(packed)) = s.heap.pop() {
+    while let Some(packed) = queue.pop() {
         let (p, c) = ((packed >> 8) as u8, packed as u8);
         let (pu, cu) = (p as usize, c as usize);
-        if s.pair_p[pu] != NONE || s.pair_c[cu] != NONE {
+        if pair_p[pu] != NONE || pair_c[cu] != NONE {
             continue;
         }
-        s.pair_p[pu] = c;
-        s.pair_c[cu] = p;
+        pair_p[pu] = c;
+        pair_c[cu] = p;
         s.paired.push(p);
         // Expand along the matching edges that start at (p, c).
-        let mut at = s.head[pu << 8 | cu];
+        let mut at = head[pu << 8 | cu];
         while at != 0 {
             let m = raw[at as usize - 1];
-            at = s.next[at as usize - 1];
+            at = next[at as usize - 1];
             let (pn, cn) = ((m >> 8) as u8, m as u8);
-            let (a, b) = (s.pair_p[pn as usize], s.pair_c[cn as usize]);
+            let (a, b) = (pair_p[pn as usize], pair_c[cn as usize]);
             if a == NONE && b == NONE {
                 // error << 16 | pn << 8 | cn
-                s.heap.push(Reverse(
-                    ((m >> 24) as u32 & 0xffff) << 16 | (m as u32 & 0xffff),
-                ));
+                queue.push(((m >> 24) as u32 & 0xffff) << 16 | (m as u32 & 0xffff));
             } else if a == cn {
-                s.support[pn as usize] += 1;
-                s.support[pu] += 1;
+                support[pn as usize] += 1;
+                support[pu] += 1;
                 supports += 1;
             }
         }
@@ -805,17 +789,65 @@ fn pair_from(p0: u8, c0: u8, n: usize, min_support: u16, s: &mut Scratch) -> Pai
     let mut supported = 0u32;
     for &p in &s.paired {
         let pu = p as usize;
-        if s.support[pu] >= min_support {
-            supported += 1;
-        }
-        s.pair_c[s.pair_p[pu] as usize] = NONE;
-        s.pair_p[pu] = NONE;
-        s.support[pu] = 0;
+        supported += (support[pu] >= min_support) as u32;
+        pair_c[pair_p[pu] as usize] = NONE;
+        pair_p[pu] = NONE;
+        support[pu] = 0;
     }
     Pairing {
         pairs: s.paired.len() as u32,
         supported,
         supports,
+    }
+}
+
+/// A binary min-heap of packed keys in a slice sized beforehand (no growth checks).
+struct MinQueue<'a> {
+    keys: &'a mut [u32],
+    len: usize,
+}
+
+impl MinQueue<'_> {
+    #[inline(always)]
+    fn push(&mut self, key: u32) {
+        let mut i = self.len;
+        self.len += 1;
+        while i > 0 {
+            let parent = (i - 1) / 2;
+            if self.keys[parent] <= key {
+                break;
+            }
+            self.keys[i] = self.keys[parent];
+            i = parent;
+        }
+        self.keys[i] = key;
+    }
+
+    #[inline(always)]
+    fn pop(&mut self) -> Option<u32> {
+        if self.len == 0 {
+            return None;
+        }
+        let top = self.keys[0];
+        self.len -= 1;
+        let key = self.keys[self.len];
+        let len = self.len;
+        let mut i = 0;
+        loop {
+            let mut child = 2 * i + 1;
+            if child >= len {
+                break;
+            }
+            // The smaller child, without a branch.
+            child += (child + 1 < len && self.keys[child + 1] < self.keys[child]) as usize;
+            if key <= self.keys[child] {
+                break;
+            }
+            self.keys[i] = self.keys[child];
+            i = child;
+        }
+        self.keys[i] = key;
+        Some(top)
     }
 }
 
