@@ -133,6 +133,8 @@ async fn documents_incorrect_and_not_eligible_are_returned_with_reason() {
         .post(&reg, "/api/permohonan", json!({"penduduk": dewasa(2)}))
         .await;
     let id = r.body["id"].as_str().unwrap().to_owned();
+    // Ids carry the office's kecamatan, which the hub checks (no squatting of ids).
+    assert!(id.starts_with("130101-") && id.len() > 20, "{id}");
     o.post(
         &reg,
         &format!("/api/permohonan/{id}/terima-berkas"),

@@ -679,6 +679,14 @@ pub enum Refusal {
     /// The document after the change is malformed (missing id/kecamatan, wrong id, ...).
     #[error("malformed document after change: {0}")]
     Malformed(String),
+    /// A new document whose id does not start with its kecamatan code.
+    #[error("new application id {id} does not start with its kecamatan {kecamatan}-")]
+    ForeignId {
+        /// The claimed id.
+        id: String,
+        /// The document's kecamatan.
+        kecamatan: String,
+    },
 }
 
 /// The ownership rule: given a document and its heads before a peer's changes were applied
@@ -687,7 +695,8 @@ pub enum Refusal {
 ///
 /// Refuses: any patch under a section the sender does not own; any change of `id`,
 /// `kecamatan` or `schema` of an existing document; a document whose `kecamatan` is not the
-/// sending office's, and a document whose `id` differs from the claimed one.
+/// sending office's, a document whose `id` differs from the claimed one, and a new document
+/// whose `id` does not start with its kecamatan ([`permohonan_id`]).
 pub fn check_incoming(
     doc: &mut AutoCommit,
     before: &[ChangeHash],
@@ -783,7 +792,25 @@ pub fn check_incoming(
             sender: k.clone(),
         });
     }
+    // A new application's id must carry its kecamatan: an office cannot claim an id another
+    // office will use (ids are the documents' keys at the hub, first come first served).
+    if before.is_empty() && !id_belongs_to(&id, &kec) {
+        return Err(Refusal::ForeignId { id, kecamatan: kec });
+    }
     Ok(())
+}
+
+/// A new application id for kecamatan `kecamatan`: `KKKKKK-` followed by `unique` (the
+/// offices use a UUID v7). The hub refuses new documents whose id lacks their kecamatan's
+/// prefix ([`check_incoming`]).
+pub fn permohonan_id(kecamatan: &str, unique: &str) -> String {
+    format!("{kecamatan}-{unique}")
+}
+
+/// Whether `id` starts with `kecamatan` and a dash, as [`permohonan_id`] makes them.
+pub fn id_belongs_to(id: &str, kecamatan: &str) -> bool {
+    id.strip_prefix(kecamatan)
+        .is_some_and(|rest| rest.len() > 1 && rest.starts_with('-'))
 }
 
 /// The root key under which an operation acts (the section it touches).

@@ -389,7 +389,7 @@ async fn hub_refuses_and_logs_what_an_office_may_not_do() {
 
     // The rightful office syncs its application.
     let c1 = client(&url, &t1).await;
-    let mut own = new_doc("p-milik-130101", "130101");
+    let mut own = new_doc("130101-milik", "130101");
     assert!(push(&c1, &mut own).await.unwrap().is_empty());
     assert_eq!(hub_docs(&hub_data).unwrap().len(), 1);
 
@@ -411,9 +411,16 @@ async fn hub_refuses_and_logs_what_an_office_may_not_do() {
     // 2. Another kecamatan's certificate: neither a new application of 130101 nor an edit of
     //    130101's existing one is accepted.
     let c2 = client(&url, &t2).await;
-    let mut foreign = new_doc("p-palsu", "130101");
+    let mut foreign = new_doc("130101-palsu", "130101");
     let refused = push(&c2, &mut foreign).await.unwrap();
     assert!(refused.iter().any(|r| r.contains("130101")), "{refused:?}");
+    // Nor an application of its own under an id of 130101's form (squatting an id).
+    let mut squat = new_doc("130101-serobot", "130102");
+    let refused = push(&c2, &mut squat).await.unwrap();
+    assert!(
+        refused.iter().any(|r| r.contains("does not start with")),
+        "{refused:?}"
+    );
     let mut stolen = PermohonanDoc::load(&own.save()).unwrap();
     stolen
         .set_penduduk(&harness::resident("130101", 8))
@@ -451,7 +458,7 @@ async fn hub_refuses_and_logs_what_an_office_may_not_do() {
     // 4. A revoked certificate is refused at the next connection.
     pki.revoke(&serial2).unwrap();
     let c2 = client(&url, &t2).await;
-    let mut again = new_doc("p-130102", "130102");
+    let mut again = new_doc("130102-lagi", "130102");
     assert!(push(&c2, &mut again).await.is_err());
     wait_log(&hub, "is revoked").await;
 }

@@ -339,7 +339,8 @@ pub fn di_perekaman(p: Peran) -> bool {
     matches!(p, Peran::OperatorPerekaman | Peran::KepalaUkl)
 }
 
-/// Helper for new applications: a UUIDv7 id.
-pub fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
+/// A new application id: the office's kecamatan code, a dash and a UUIDv7 (the hub refuses
+/// new documents whose id lacks their kecamatan, so no office can claim another's ids).
+pub fn new_id(kecamatan: &impl std::fmt::Display) -> String {
+    rekam_shared::document::permohonan_id(&kecamatan.to_string(), &uuid::Uuid::now_v7().to_string())
 }

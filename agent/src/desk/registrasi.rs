@@ -115,7 +115,7 @@ pub async fn buat(ctx: Ctx<'_>, input: BuatInput) -> Result<Hasil, ApiError> {
             }
             let now = clock.now();
             let now_s = now.to_rfc3339();
-            let id = super::new_id();
+            let id = super::new_id(&kecamatan);
             let mut p = Permohonan::new(id.clone(), kecamatan, penduduk);
             p.apply(Peristiwa::new(
                 now,

@@ -103,28 +103,28 @@ fn office_documents_reach_the_hub_with_identical_heads() {
     let (_d, s) = hub();
     let mut o = Office::new("130101");
     for i in 0..20 {
-        o.record(&format!("p{i}"), "130101");
+        o.record(&format!("130101-p{i}"), "130101");
     }
     let (refused, _) = o.sync(&s);
     assert!(refused.is_empty());
     assert_eq!(s.doc_count().unwrap(), 20);
     for i in 0..20 {
-        let id = format!("p{i}");
+        let id = format!("130101-p{i}");
         assert_eq!(hub_heads(&s, &id), o.doc(&id).heads());
     }
     // Later edits travel too.
-    o.doc("p3")
+    o.doc("130101-p3")
         .append_peristiwa(&[json!({"type": "berkas_diterima"}), json!({"type": "x"})])
         .unwrap();
     o.sync(&s);
-    assert_eq!(hub_heads(&s, "p3"), o.doc("p3").heads());
+    assert_eq!(hub_heads(&s, "130101-p3"), o.doc("130101-p3").heads());
 }
 
 #[test]
 fn replaying_a_request_changes_nothing() {
     let (_d, s) = hub();
     let mut o = Office::new("130101");
-    o.record("p1", "130101");
+    o.record("130101-p1", "130101");
     // Build a request that carries changes: first exchange, then the second.
     let (id, d, st) = &mut o.docs[0];
     let m1 = d.automerge().sync().generate_sync_message(st).unwrap();
@@ -151,7 +151,7 @@ fn replaying_a_request_changes_nothing() {
     };
     let (_, out) = process(&s, &peer("130101"), &req2).unwrap();
     assert_eq!(out.docs_updated, 1);
-    let stored = s.load_doc("p1").unwrap().unwrap().bytes;
+    let stored = s.load_doc("130101-p1").unwrap().unwrap().bytes;
     for _ in 0..3 {
         let (resp, out) = process(&s, &peer("130101"), &req2).unwrap();
         assert_eq!(out.docs_updated, 0);
@@ -159,7 +159,7 @@ fn replaying_a_request_changes_nothing() {
         let (_, out) = process(&s, &peer("130101"), &req1).unwrap();
         assert_eq!(out.docs_updated, 0);
     }
-    assert_eq!(s.load_doc("p1").unwrap().unwrap().bytes, stored);
+    assert_eq!(s.load_doc("130101-p1").unwrap().unwrap().bytes, stored);
     assert_eq!(s.doc_count().unwrap(), 1);
 }
 
@@ -167,7 +167,7 @@ fn replaying_a_request_changes_nothing() {
 fn another_kecamatans_application_is_refused_and_audited() {
     let (_d, s) = hub();
     let mut intruder = Office::new("130101");
-    intruder.record("p1", "130102");
+    intruder.record("130102-p1", "130102");
     let (refused, _) = intruder.sync(&s);
     assert_eq!(refused.len(), 1);
     assert!(
@@ -178,30 +178,58 @@ fn another_kecamatans_application_is_refused_and_audited() {
     assert_eq!(s.doc_count().unwrap(), 0);
     let audit = s.audit_entries(10).unwrap();
     assert_eq!(audit[0].action, "sync.refused");
-    assert_eq!(audit[0].permohonan_id.as_deref(), Some("p1"));
+    assert_eq!(audit[0].permohonan_id.as_deref(), Some("130102-p1"));
 
     // The real owner syncs it; the intruder cannot then edit it.
     let mut owner = Office::new("130102");
-    owner.record("p1", "130102");
+    owner.record("130102-p1", "130102");
     assert!(owner.sync(&s).0.is_empty());
     let mut copy = Office::new("130101");
-    let b = owner.doc("p1").save();
-    copy.docs
-        .push(("p1".into(), PermohonanDoc::load(&b).unwrap(), State::new()));
-    copy.doc("p1").set_penduduk(&json!({"nama": "X"})).unwrap();
+    let b = owner.doc("130102-p1").save();
+    copy.docs.push((
+        "130102-p1".into(),
+        PermohonanDoc::load(&b).unwrap(),
+        State::new(),
+    ));
+    copy.doc("130102-p1")
+        .set_penduduk(&json!({"nama": "X"}))
+        .unwrap();
     let (refused, _) = copy.sync(&s);
     assert!(!refused.is_empty());
-    assert_eq!(hub_heads(&s, "p1"), owner.doc("p1").heads());
+    assert_eq!(hub_heads(&s, "130102-p1"), owner.doc("130102-p1").heads());
+}
+
+#[test]
+fn an_office_cannot_squat_another_offices_id() {
+    let (_d, s) = hub();
+    // Office 130101 creates, as its own application, an id of 130102's form.
+    let mut squatter = Office::new("130101");
+    squatter.record("130102-0195c1d2", "130101");
+    let (refused, _) = squatter.sync(&s);
+    assert_eq!(refused.len(), 1);
+    assert!(
+        refused[0]
+            .reason
+            .contains("does not start with its kecamatan"),
+        "{}",
+        refused[0].reason
+    );
+    assert_eq!(s.doc_count().unwrap(), 0);
+    // So the rightful office still gets its id.
+    let mut owner = Office::new("130102");
+    owner.record("130102-0195c1d2", "130102");
+    assert!(owner.sync(&s).0.is_empty());
+    assert_eq!(s.doc_count().unwrap(), 1);
 }
 
 #[test]
 fn forged_decision_is_refused_and_not_stored() {
     let (_d, s) = hub();
     let mut o = Office::new("130101");
-    o.record("p1", "130101");
+    o.record("130101-p1", "130101");
     o.sync(&s);
-    let good = hub_heads(&s, "p1");
-    o.doc("p1")
+    let good = hub_heads(&s, "130101-p1");
+    o.doc("130101-p1")
         .set_keputusan(&Keputusan {
             hasil: HasilDedup::Unik,
             oleh: "palsu".into(),
@@ -212,8 +240,8 @@ fn forged_decision_is_refused_and_not_stored() {
         .unwrap();
     let (refused, _) = o.sync(&s);
     assert!(refused.iter().any(|r| r.reason.contains("keputusan")));
-    assert_eq!(hub_heads(&s, "p1"), good);
-    let stored = PermohonanDoc::load(&s.load_doc("p1").unwrap().unwrap().bytes).unwrap();
+    assert_eq!(hub_heads(&s, "130101-p1"), good);
+    let stored = PermohonanDoc::load(&s.load_doc("130101-p1").unwrap().unwrap().bytes).unwrap();
     assert_eq!(stored.keputusan().unwrap(), None);
 }
 
@@ -221,25 +249,25 @@ fn forged_decision_is_refused_and_not_stored() {
 fn hub_decision_returns_to_the_office() {
     let (_d, s) = hub();
     let mut o = Office::new("130101");
-    o.record("p1", "130101");
-    o.record("p2", "130101");
+    o.record("130101-p1", "130101");
+    o.record("130101-p2", "130101");
     o.sync(&s);
     let k = Keputusan {
         hasil: HasilDedup::Duplikat,
         oleh: "adjudikator".into(),
         waktu: chrono::DateTime::from_timestamp_millis(1_790_000_000_000).unwrap(),
         catatan: "NIK sama".into(),
-        duplikat_dari: vec!["p9".into()],
+        duplikat_dari: vec!["130101-p9".into()],
     };
-    decide(&s, "p2", &k).unwrap();
+    decide(&s, "130101-p2", &k).unwrap();
     assert!(matches!(
         decide(&s, "nope", &k),
         Err(DecideError::NotFound(_))
     ));
     let (refused, _) = o.sync(&s);
     assert!(refused.is_empty());
-    assert_eq!(o.doc("p2").keputusan().unwrap(), Some(k));
-    assert_eq!(o.doc("p2").heads(), hub_heads(&s, "p2"));
+    assert_eq!(o.doc("130101-p2").keputusan().unwrap(), Some(k));
+    assert_eq!(o.doc("130101-p2").heads(), hub_heads(&s, "130101-p2"));
     assert!(o.cursor > 0);
     // Another office's feed does not contain it.
     let mut other = Office::new("130102");

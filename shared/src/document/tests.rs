@@ -182,7 +182,7 @@ fn invalid_headers_and_bytes_are_rejected() {
 
 #[test]
 fn newer_schema_is_refused_older_is_read() {
-    let mut d = PermohonanDoc::new("p1", "130101").unwrap();
+    let mut d = PermohonanDoc::new("130101-p1", "130101").unwrap();
     d.automerge()
         .put(ROOT, "schema", SCHEMA_VERSION + 1)
         .unwrap();
@@ -215,30 +215,30 @@ fn kantor(k: &str) -> Penulis {
 
 #[test]
 fn office_may_create_and_edit_its_own_application() {
-    let mut office = PermohonanDoc::new("p1", "130101").unwrap();
+    let mut office = PermohonanDoc::new("130101-p1", "130101").unwrap();
     office.set_penduduk(&orang()).unwrap();
     let mut hub = AutoCommit::new();
     let before = receive(&mut hub, &mut office);
     assert_eq!(
-        check_incoming(&mut hub, &before, &kantor("130101"), "p1"),
+        check_incoming(&mut hub, &before, &kantor("130101"), "130101-p1"),
         Ok(())
     );
     office.append_peristiwa(&[json!({"type": "x"})]).unwrap();
     office.set_biometrik(&bio()).unwrap();
     let before = receive(&mut hub, &mut office);
     assert_eq!(
-        check_incoming(&mut hub, &before, &kantor("130101"), "p1"),
+        check_incoming(&mut hub, &before, &kantor("130101"), "130101-p1"),
         Ok(())
     );
 }
 
 #[test]
 fn office_creating_another_kecamatans_application_is_refused() {
-    let mut office = PermohonanDoc::new("p1", "130102").unwrap();
+    let mut office = PermohonanDoc::new("130102-p1", "130102").unwrap();
     let mut hub = AutoCommit::new();
     let before = receive(&mut hub, &mut office);
     assert_eq!(
-        check_incoming(&mut hub, &before, &kantor("130101"), "p1"),
+        check_incoming(&mut hub, &before, &kantor("130101"), "130102-p1"),
         Err(Refusal::OtherKecamatan {
             doc: "130102".into(),
             sender: "130101".into()
@@ -248,27 +248,27 @@ fn office_creating_another_kecamatans_application_is_refused() {
 
 #[test]
 fn office_editing_another_kecamatans_application_is_refused() {
-    let mut owner = PermohonanDoc::new("p1", "130102").unwrap();
+    let mut owner = PermohonanDoc::new("130102-p1", "130102").unwrap();
     let mut hub = hub_copy(&mut owner);
     // Another office got a copy somehow and edits the resident's data.
     let mut intruder = PermohonanDoc::from_automerge(hub.fork());
     intruder.set_penduduk(&orang()).unwrap();
     let before = receive(&mut hub, &mut intruder);
     assert!(matches!(
-        check_incoming(&mut hub, &before, &kantor("130101"), "p1"),
+        check_incoming(&mut hub, &before, &kantor("130101"), "130102-p1"),
         Err(Refusal::OtherKecamatan { .. })
     ));
 }
 
 #[test]
 fn office_rewriting_its_kecamatan_is_refused() {
-    let mut office = PermohonanDoc::new("p1", "130102").unwrap();
+    let mut office = PermohonanDoc::new("130102-p1", "130102").unwrap();
     let mut hub = hub_copy(&mut office);
     office.automerge().put(ROOT, "kecamatan", "130101").unwrap();
     office.automerge().commit();
     let before = receive(&mut hub, &mut office);
     assert_eq!(
-        check_incoming(&mut hub, &before, &kantor("130102"), "p1"),
+        check_incoming(&mut hub, &before, &kantor("130102"), "130102-p1"),
         Err(Refusal::Immutable {
             field: "kecamatan".into()
         })
@@ -277,76 +277,102 @@ fn office_rewriting_its_kecamatan_is_refused() {
 
 #[test]
 fn office_forging_the_decision_is_refused() {
-    let mut office = PermohonanDoc::new("p1", "130101").unwrap();
+    let mut office = PermohonanDoc::new("130101-p1", "130101").unwrap();
     let mut hub = hub_copy(&mut office);
     office.set_keputusan(&keputusan()).unwrap();
     let before = receive(&mut hub, &mut office);
     assert_eq!(
-        check_incoming(&mut hub, &before, &kantor("130101"), "p1"),
+        check_incoming(&mut hub, &before, &kantor("130101"), "130101-p1"),
         Err(Refusal::NotOwner {
             field: "keputusan".into(),
             sender: "kecamatan 130101".into()
         })
     );
     // Even on a brand-new document.
-    let mut office = PermohonanDoc::new("p2", "130101").unwrap();
+    let mut office = PermohonanDoc::new("130101-p2", "130101").unwrap();
     office.set_keputusan(&keputusan()).unwrap();
     let mut hub = AutoCommit::new();
     let before = receive(&mut hub, &mut office);
     assert!(matches!(
-        check_incoming(&mut hub, &before, &kantor("130101"), "p2"),
+        check_incoming(&mut hub, &before, &kantor("130101"), "130101-p2"),
         Err(Refusal::NotOwner { .. })
     ));
 }
 
 #[test]
+fn new_ids_must_carry_the_offices_kecamatan() {
+    // The squat: office 130101 creates, under its own kecamatan, an id of 130102's form.
+    for id in ["130102-0195c1d2", "p1", "130101", "130101-", "1301011-x"] {
+        let mut office = PermohonanDoc::new(id, "130101").unwrap();
+        let mut hub = AutoCommit::new();
+        let before = receive(&mut hub, &mut office);
+        assert!(
+            matches!(
+                check_incoming(&mut hub, &before, &kantor("130101"), id),
+                Err(Refusal::ForeignId { .. })
+            ),
+            "{id}"
+        );
+    }
+    let id = permohonan_id("130101", "0195c1d2-7f00-7000-8000-000000000000");
+    assert!(id_belongs_to(&id, "130101") && !id_belongs_to(&id, "130102"));
+    let mut office = PermohonanDoc::new(&id, "130101").unwrap();
+    let mut hub = AutoCommit::new();
+    let before = receive(&mut hub, &mut office);
+    assert_eq!(
+        check_incoming(&mut hub, &before, &kantor("130101"), &id),
+        Ok(())
+    );
+}
+
+#[test]
 fn unknown_root_keys_and_wrong_ids_are_refused() {
-    let mut office = PermohonanDoc::new("p1", "130101").unwrap();
+    let mut office = PermohonanDoc::new("130101-p1", "130101").unwrap();
     let mut hub = hub_copy(&mut office);
     office.automerge().put(ROOT, "extra", 1).unwrap();
     office.automerge().commit();
     let before = receive(&mut hub, &mut office);
     assert!(matches!(
-        check_incoming(&mut hub, &before, &kantor("130101"), "p1"),
+        check_incoming(&mut hub, &before, &kantor("130101"), "130101-p1"),
         Err(Refusal::NotOwner { field, .. }) if field == "extra"
     ));
-    let mut office = PermohonanDoc::new("p1", "130101").unwrap();
+    let mut office = PermohonanDoc::new("130101-p1", "130101").unwrap();
     let mut hub = AutoCommit::new();
     let before = receive(&mut hub, &mut office);
     assert!(matches!(
-        check_incoming(&mut hub, &before, &kantor("130101"), "p9"),
+        check_incoming(&mut hub, &before, &kantor("130101"), "130101-p9"),
         Err(Refusal::Malformed(_))
     ));
 }
 
 #[test]
 fn hub_may_write_only_the_decision() {
-    let mut office = PermohonanDoc::new("p1", "130101").unwrap();
+    let mut office = PermohonanDoc::new("130101-p1", "130101").unwrap();
     office.set_penduduk(&orang()).unwrap();
     let mut hubdoc = PermohonanDoc::from_automerge(hub_copy(&mut office));
     let before = hubdoc.heads();
     hubdoc.set_keputusan(&keputusan()).unwrap();
     assert_eq!(
-        check_incoming(hubdoc.automerge(), &before, &Penulis::Hub, "p1"),
+        check_incoming(hubdoc.automerge(), &before, &Penulis::Hub, "130101-p1"),
         Ok(())
     );
     let before = hubdoc.heads();
     hubdoc.set_penduduk(&json!({"nama": "X"})).unwrap();
     assert!(matches!(
-        check_incoming(hubdoc.automerge(), &before, &Penulis::Hub, "p1"),
+        check_incoming(hubdoc.automerge(), &before, &Penulis::Hub, "130101-p1"),
         Err(Refusal::NotOwner { .. })
     ));
 }
 
 #[test]
 fn concurrent_office_and_hub_edits_merge() {
-    let mut office = PermohonanDoc::new("p1", "130101").unwrap();
+    let mut office = PermohonanDoc::new("130101-p1", "130101").unwrap();
     let mut hub = PermohonanDoc::from_automerge(hub_copy(&mut office));
     hub.set_keputusan(&keputusan()).unwrap();
     office.set_penduduk(&orang()).unwrap();
     let before = receive(hub.automerge(), &mut office);
     assert_eq!(
-        check_incoming(hub.automerge(), &before, &kantor("130101"), "p1"),
+        check_incoming(hub.automerge(), &before, &kantor("130101"), "130101-p1"),
         Ok(())
     );
     let changes = hub.automerge().get_changes(&[]);
@@ -358,7 +384,7 @@ fn concurrent_office_and_hub_edits_merge() {
 #[test]
 fn invisible_operations_on_the_decision_are_refused() {
     // Written and deleted in one change: no visible patch, but the operations are there.
-    let mut office = PermohonanDoc::new("p1", "130101").unwrap();
+    let mut office = PermohonanDoc::new("130101-p1", "130101").unwrap();
     let mut hub = hub_copy(&mut office);
     let am = office.automerge();
     let k = am.put_object(ROOT, "keputusan", ObjType::Map).unwrap();
@@ -369,14 +395,14 @@ fn invisible_operations_on_the_decision_are_refused() {
     let after = hub.get_heads();
     assert!(hub.diff(&before, &after).is_empty(), "no visible patch");
     assert!(matches!(
-        check_incoming(&mut hub, &before, &kantor("130101"), "p1"),
+        check_incoming(&mut hub, &before, &kantor("130101"), "130101-p1"),
         Err(Refusal::NotOwner { field, .. }) if field == "keputusan"
     ));
 }
 
 #[test]
 fn a_hidden_write_of_the_kecamatan_is_refused() {
-    let mut office = PermohonanDoc::new("p1", "130101").unwrap();
+    let mut office = PermohonanDoc::new("130101-p1", "130101").unwrap();
     let mut hub = hub_copy(&mut office);
     let am = office.automerge();
     am.put(ROOT, "kecamatan", "130102").unwrap();
@@ -384,7 +410,7 @@ fn a_hidden_write_of_the_kecamatan_is_refused() {
     am.commit();
     let before = receive(&mut hub, &mut office);
     assert!(matches!(
-        check_incoming(&mut hub, &before, &kantor("130101"), "p1"),
+        check_incoming(&mut hub, &before, &kantor("130101"), "130101-p1"),
         Err(Refusal::Immutable { .. })
     ));
 }
