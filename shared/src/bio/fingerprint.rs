@@ -49,6 +49,9 @@ pub struct MatcherParams {
     pub early_roots: usize,
     /// See `early_roots`.
     pub early_score: f32,
+    /// A root is skipped when an earlier root's pairing already paired it with at least this
+    /// many supporting edges (it would grow much the same pairing again); `u16::MAX`: never.
+    pub cover_support: u16,
     /// Lookup grid bucket = tolerance window / `grid_div`.
     pub grid_div: u8,
     /// Score formula variant (tuning only).
@@ -65,6 +68,7 @@ impl Default for MatcherParams {
             min_support: 2,
             early_roots: 8,
             early_score: 1.0,
+            cover_support: 4,
             grid_div: 2,
             variant: 3,
         }
@@ -273,6 +277,26 @@ impl Geometry {
         }
     }
 
+    /// [`Self::edge_fit`] of `FIXED` slots at once, written lane by lane so that the compiler
+    /// can use vector instructions. Same results: lengths differ by less than 2^15, so their
+    /// 16-bit wrapping difference is the true one.
+    #[inline(always)]
+    fn fit_block(&self, block: &[Slot; FIXED], b: &Edge) -> ([bool; FIXED], [u32; FIXED]) {
+        let (tl, ta) = (self.tol_len as u16, self.tol_angle as u16);
+        let lw = self.len_weight as u32;
+        let mut ok = [false; FIXED];
+        let mut err = [0u32; FIXED];
+        for i in 0..FIXED {
+            let a = &block[i];
+            let dl = (a.len.wrapping_sub(b.len) as i16).unsigned_abs();
+            let da = (a.alpha.wrapping_sub(b.alpha) as i16).unsigned_abs();
+            let db = (a.beta.wrapping_sub(b.beta) as i16).unsigned_abs();
+            ok[i] = (dl.saturating_sub(tl) | da.saturating_sub(ta) | db.saturating_sub(ta)) == 0;
+            err[i] = dl as u32 * lw + da as u32 + db as u32;
+        }
+        (ok, err)
+    }
+
     /// [`Self::edge_error`] without a branch: (within tolerance, error).
     #[inline(always)]
     fn edge_fit(&self, a: &Slot, b: &Edge) -> (bool, u32) {
@@ -393,6 +417,7 @@ impl std::fmt::Debug for FingerprintMatcher<'_> {
 /// A probe edge in the lookup grid: [`Edge`] with its two ends packed as `from << 8 | to`, the
 /// shape they take in a [`Scratch::raw`] match.
 #[derive(Clone, Copy, Default)]
+#[repr(C)]
 struct Slot {
     len: u16,
     alpha: u16,
@@ -593,10 +618,10 @@ impl Lookup {
                 let len = end - start;
                 let ends = (ce.from as u64) << 40 | ce.to as u64;
                 let fixed: &[Slot; FIXED] = grid[start..start + FIXED].try_into().unwrap();
-                for (i, pe) in fixed.iter().enumerate() {
-                    let (ok, err) = geo.edge_fit(pe, ce);
-                    out[n] = (err as u64) << 24 | (pe.ends as u64) << 8 | ends;
-                    n += (ok & (i < len)) as usize;
+                let (ok, err) = geo.fit_block(fixed, ce);
+                for i in 0..FIXED {
+                    out[n] = (err[i] as u64) << 24 | (fixed[i].ends as u64) << 8 | ends;
+                    n += (ok[i] & (i < len)) as usize;
                 }
                 if len > FIXED {
                     for pe in &grid[start + FIXED..end] {
@@ -714,11 +739,26 @@ impl<'a> FingerprintMatcher<'a> {
                 break;
             }
             let root = s.roots[r];
-            let found = pair_from((root >> 8) as u8, root as u8, n, self.params.min_support, s);
+            // A root that an earlier pairing already paired, and supported well, would grow
+            // much the same pairing again.
+            if s.votes[root as usize & 0xffff] != 0 {
+                continue;
+            }
+            let found = pair_from(
+                (root >> 8) as u8,
+                root as u8,
+                n,
+                self.params.min_support,
+                self.params.cover_support,
+                s,
+            );
             best = best.max(score_of(found, np, nc, self.params.variant));
         }
         for &r in &s.raw[..n] {
-            s.head[start_end(r).0] = 0;
+            let (a, b) = start_end(r);
+            s.head[a] = 0;
+            s.votes[a] = 0;
+            s.votes[b] = 0;
         }
         best
     }
@@ -743,8 +783,16 @@ fn score_of(f: Pairing, np: usize, nc: usize, variant: u8) -> f32 {
 }
 
 /// Grows a pairing from root (p0, c0) along the first `n` matches of `s.raw`; leaves the scratch
-/// arrays reset.
-fn pair_from(p0: u8, c0: u8, n: usize, min_support: u16, s: &mut Scratch) -> Pairing {
+/// arrays reset, except `s.votes`: 1 at each pair paired with at least `cover_support`
+/// supporting edges.
+fn pair_from(
+    p0: u8,
+    c0: u8,
+    n: usize,
+    min_support: u16,
+    cover_support: u16,
+    s: &mut Scratch,
+) -> Pairing {
     // Every match is pushed at most once per pairing (when its start pair gets paired), so the
     // queue never holds more than n + 1 entries.
     if s.heap.len() < n + 1 {
@@ -790,6 +838,8 @@ fn pair_from(p0: u8, c0: u8, n: usize, min_support: u16, s: &mut Scratch) -> Pai
     for &p in &s.paired {
         let pu = p as usize;
         supported += (support[pu] >= min_support) as u32;
+        // Mark well-supported pairs as covered (`votes` is all zeros during the pairings).
+        s.votes[pu << 8 | pair_p[pu] as usize] |= (support[pu] >= cover_support) as u8;
         pair_c[pair_p[pu] as usize] = NONE;
         pair_p[pu] = NONE;
         support[pu] = 0;
@@ -823,6 +873,9 @@ impl MinQueue<'_> {
         self.keys[i] = key;
     }
 
+    /// Takes the smallest key. Bottom-up: the hole left at the root goes down to a leaf along
+    /// the smaller children (one branch-free choice per level, and a loop whose length is the
+    /// heap's depth), then the last key moves up into it from there (rarely far).
     #[inline(always)]
     fn pop(&mut self) -> Option<u32> {
         if self.len == 0 {
@@ -830,23 +883,29 @@ impl MinQueue<'_> {
         }
         let top = self.keys[0];
         self.len -= 1;
-        let key = self.keys[self.len];
         let len = self.len;
-        let mut i = 0;
-        loop {
-            let mut child = 2 * i + 1;
-            if child >= len {
-                break;
-            }
-            // The smaller child, without a branch.
-            child += (child + 1 < len && self.keys[child + 1] < self.keys[child]) as usize;
-            if key <= self.keys[child] {
-                break;
-            }
-            self.keys[i] = self.keys[child];
-            i = child;
+        let key = self.keys[len];
+        let mut hole = 0;
+        let mut child = 1;
+        while child + 1 < len {
+            child += (self.keys[child + 1] < self.keys[child]) as usize;
+            self.keys[hole] = self.keys[child];
+            hole = child;
+            child = 2 * hole + 1;
         }
-        self.keys[i] = key;
+        if child + 1 == len {
+            self.keys[hole] = self.keys[child];
+            hole = child;
+        }
+        while hole > 0 {
+            let parent = (hole - 1) / 2;
+            if self.keys[parent] <= key {
+                break;
+            }
+            self.keys[hole] = self.keys[parent];
+            hole = parent;
+        }
+        self.keys[hole] = key;
         Some(top)
     }
 }
