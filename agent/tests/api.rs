@@ -657,3 +657,37 @@ async fn two_desks_calling_next_at_once_get_different_residents() {
     let z = o.post(&rek, "/api/antrian/panggil", json!({})).await;
     assert_eq!(z.status, 404, "{z:?}");
 }
+
+#[tokio::test]
+async fn repeated_wrong_passwords_lock_the_username_for_a_while() {
+    let o = office().await;
+    let wrong = json!({"username": "reg", "password": "bukan-kata-sandinya"});
+    for _ in 0..5 {
+        let r = o.post_json(None, "/api/login", wrong.clone(), None).await;
+        assert_eq!(r.status, 401, "{r:?}");
+    }
+    // The sixth wrong password locks "reg"; then even the right one waits.
+    assert_eq!(
+        o.post_json(None, "/api/login", wrong.clone(), None)
+            .await
+            .status,
+        401
+    );
+    let right = json!({"username": "reg", "password": common::PASSWORD});
+    let r = o.post_json(None, "/api/login", right.clone(), None).await;
+    assert_eq!(r.status, 429, "{r:?}");
+    assert_eq!(r.body["field"], "username");
+    assert!(r.body["error"].as_str().unwrap().contains("detik"), "{r:?}");
+    // Other operators are not affected.
+    o.login("rek").await;
+    // After the lock, the right password works and the count starts again.
+    o.clock.advance(31);
+    assert_eq!(
+        o.post_json(None, "/api/login", right, None).await.status,
+        200
+    );
+    assert_eq!(
+        o.count("SELECT count(*) FROM audit_log WHERE action = 'login.gagal' AND operator = 'reg'"),
+        6
+    );
+}

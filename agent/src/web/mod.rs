@@ -7,6 +7,7 @@ pub mod html;
 pub mod pages;
 pub mod session;
 pub mod sinkron;
+pub mod throttle;
 
 use std::sync::Arc;
 
@@ -26,6 +27,8 @@ pub struct AppState {
     pub clock: Clock,
     pub devices: DeviceClient,
     pub cek: Arc<CekRekam>,
+    /// Wrong-password counts per username (see [`throttle`]).
+    pub login_throttle: Arc<throttle::LoginThrottle>,
 }
 
 impl AppState {
@@ -41,6 +44,7 @@ impl AppState {
             clock,
             devices,
             cek: Arc::new(CekRekam::new(gallery)),
+            login_throttle: Arc::default(),
         })
     }
 

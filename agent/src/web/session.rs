@@ -7,7 +7,7 @@
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
@@ -123,6 +123,16 @@ pub async fn login(state: &AppState, req: Login) -> Result<LoginOk, ApiError> {
     if req.username.is_empty() {
         return Err(ApiError::field("username", "nama pengguna wajib diisi"));
     }
+    let now = state.clock.now();
+    if let Err(secs) = state.login_throttle.check(&req.username, now) {
+        return Err(ApiError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            error: format!(
+                "terlalu banyak percobaan masuk yang salah; coba lagi dalam {secs} detik"
+            ),
+            field: Some("username".into()),
+        });
+    }
     let u = req.username.clone();
     let found = state
         .db
@@ -139,11 +149,32 @@ pub async fn login(state: &AppState, req: Login) -> Result<LoginOk, ApiError> {
         .map_err(ApiError::internal)?;
     let op = match (op, ok) {
         (Some(op), true) => op,
-        _ => return Err(AuthError::BadCredentials.into()),
+        _ => {
+            let lock = state.login_throttle.failed(&req.username, now);
+            // The name as typed, cut short: it is the attacker's text.
+            let (user, detail) = (
+                req.username.chars().take(64).collect::<String>(),
+                match lock {
+                    Some(l) => format!("kata sandi salah; dikunci {} detik", l.num_seconds()),
+                    None => "kata sandi salah".to_owned(),
+                },
+            );
+            if let Some(l) = lock {
+                tracing::warn!(username = %user, lock_secs = l.num_seconds(), "login locked after repeated wrong passwords");
+            }
+            state
+                .db
+                .write(move |tx| {
+                    crate::audit::record(tx, &user, "login.gagal", None, &detail)
+                        .map_err(ApiError::internal)
+                })
+                .await?;
+            return Err(AuthError::BadCredentials.into());
+        }
     };
+    state.login_throttle.succeeded(&req.username);
     let minutes = state.config.session_minutes;
     let op2 = op.clone();
-    let now = state.clock.now();
     let token = state
         .db
         .write(move |tx| auth::create_session(tx, &op2, minutes, now).map_err(ApiError::from))
