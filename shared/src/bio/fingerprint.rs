@@ -277,24 +277,21 @@ impl Geometry {
         }
     }
 
-    /// [`Self::edge_fit`] of `FIXED` slots at once, written lane by lane so that the compiler
-    /// can use vector instructions. Same results: lengths differ by less than 2^15, so their
-    /// 16-bit wrapping difference is the true one.
+    /// Which of `FIXED` slots are within tolerance of `b`, as a bit mask, written lane by lane
+    /// so that the compiler can use vector instructions. Same test as [`Self::edge_fit`]:
+    /// lengths differ by less than 2^15, so their 16-bit wrapping difference is the true one.
     #[inline(always)]
-    fn fit_block(&self, block: &[Slot; FIXED], b: &Edge) -> ([bool; FIXED], [u32; FIXED]) {
+    fn fit_mask(&self, block: &[Slot; FIXED], b: &Edge) -> usize {
         let (tl, ta) = (self.tol_len as u16, self.tol_angle as u16);
-        let lw = self.len_weight as u32;
-        let mut ok = [false; FIXED];
-        let mut err = [0u32; FIXED];
-        for i in 0..FIXED {
-            let a = &block[i];
+        let mut mask = 0;
+        for (i, a) in block.iter().enumerate() {
             let dl = (a.len.wrapping_sub(b.len) as i16).unsigned_abs();
             let da = (a.alpha.wrapping_sub(b.alpha) as i16).unsigned_abs();
             let db = (a.beta.wrapping_sub(b.beta) as i16).unsigned_abs();
-            ok[i] = (dl.saturating_sub(tl) | da.saturating_sub(ta) | db.saturating_sub(ta)) == 0;
-            err[i] = dl as u32 * lw + da as u32 + db as u32;
+            let over = dl.saturating_sub(tl) | da.saturating_sub(ta) | db.saturating_sub(ta);
+            mask |= ((over == 0) as usize) << i;
         }
-        (ok, err)
+        mask
     }
 
     /// [`Self::edge_error`] without a branch: (within tolerance, error).
@@ -567,11 +564,13 @@ impl Lookup {
     /// Step 1 of [`FingerprintMatcher::score`]: writes every (probe edge, candidate edge) pair within
     /// tolerance to `raw` (packed as [`Scratch::raw`] says), returns how many.
     ///
-    /// Branch-free: every probe edge of a cell is written, and kept (n advances) only if it
-    /// matches; the outcome is unpredictable, a branch would mispredict often. Most cells hold at
-    /// most `FIXED` edges: those are checked by a loop of fixed length (the grid has `FIXED` slots
-    /// of padding at its end; slots past the cell are masked off), so that the varying length of
-    /// the cells costs no mispredicted loop exit; longer cells finish in a loop.
+    /// Branch-free: the outcome of each check is unpredictable, a branch would mispredict
+    /// often. Most cells hold at most `FIXED` edges: those are checked all at once (the grid
+    /// has `FIXED` slots of padding at its end; slots past the cell are masked off), and the
+    /// matching ones written with a table of bit positions, so that neither the varying length
+    /// of the cells nor the matches cost a branch; longer cells finish in a loop. The scan only
+    /// writes where the matches are (`cell slot | candidate edge << 32`); a last pass over the
+    /// (few) matches packs them with their error.
     fn scan<O: Offset>(
         &self,
         starts: &[O],
@@ -587,18 +586,18 @@ impl Lookup {
         // writes into a plain slice.
         const BLOCK: usize = 64;
         let room = BLOCK * self.widest.max(FIXED);
-        for (edges, keys) in candidate
+        for (b, (edges, keys)) in candidate
             .edges
             .chunks(BLOCK)
             .zip(candidate.keys.chunks(BLOCK))
+            .enumerate()
         {
             if raw.len() < n + room {
                 raw.resize(n + room, 0);
             }
-            // Two passes per block: first every cell's range, then the cells' contents. The
-            // first pass is a short loop of independent loads, so the processor has many of
-            // them in flight at once; the grid does not fit the L1 cache, its latency is what
-            // a lookup costs.
+            // Two passes per block: first every cell's range, then the checks. The first pass
+            // is a short loop of independent loads, so the processor has many of them in
+            // flight at once: the grid does not fit the L1 cache.
             let mut ranges = [(0u32, 0u32); BLOCK];
             for ((ce, key), range) in edges.iter().zip(keys).zip(&mut ranges) {
                 let c = if self.default_keys {
@@ -613,28 +612,54 @@ impl Lookup {
                 *range = (starts[c].at() as u32, starts[c + 1].at() as u32);
             }
             let out = &mut raw[..];
-            for (ce, &(start, end)) in edges.iter().zip(&ranges) {
+            for (j, (ce, &(start, end))) in edges.iter().zip(&ranges).enumerate() {
+                let edge = ((b * BLOCK + j) as u64) << 32;
                 let (start, end) = (start as usize, end as usize);
                 let len = end - start;
-                let ends = (ce.from as u64) << 40 | ce.to as u64;
                 let fixed: &[Slot; FIXED] = grid[start..start + FIXED].try_into().unwrap();
-                let (ok, err) = geo.fit_block(fixed, ce);
+                let mask = geo.fit_mask(fixed, ce) & ((1 << len.min(FIXED)) - 1);
+                let at = &MASK_BITS[mask];
                 for i in 0..FIXED {
-                    out[n] = (err[i] as u64) << 24 | (fixed[i].ends as u64) << 8 | ends;
-                    n += (ok[i] & (i < len)) as usize;
+                    out[n + i] = edge | (start + at[i] as usize) as u64;
                 }
+                n += mask.count_ones() as usize;
                 if len > FIXED {
-                    for pe in &grid[start + FIXED..end] {
-                        let (ok, err) = geo.edge_fit(pe, ce);
-                        out[n] = (err as u64) << 24 | (pe.ends as u64) << 8 | ends;
-                        n += ok as usize;
+                    for (k, pe) in grid[start + FIXED..end].iter().enumerate() {
+                        out[n] = edge | (start + FIXED + k) as u64;
+                        n += geo.edge_fit(pe, ce).0 as usize;
                     }
                 }
             }
         }
+        for m in &mut raw[..n] {
+            let (pe, ce) = (
+                &grid[*m as u32 as usize],
+                &candidate.edges[(*m >> 32) as usize],
+            );
+            let err = geo.edge_fit(pe, ce).1;
+            *m = (ce.from as u64) << 40 | (err as u64) << 24 | (pe.ends as u64) << 8 | ce.to as u64;
+        }
         n
     }
 }
+
+/// For each mask of `FIXED` bits, the positions of its set bits, in order (then anything).
+const MASK_BITS: [[u8; FIXED]; 1 << FIXED] = {
+    let mut table = [[0u8; FIXED]; 1 << FIXED];
+    let mut mask = 0;
+    while mask < 1 << FIXED {
+        let (mut bit, mut k) = (0, 0);
+        while bit < FIXED {
+            if mask & (1 << bit) != 0 {
+                table[mask][k] = bit as u8;
+                k += 1;
+            }
+            bit += 1;
+        }
+        mask += 1;
+    }
+    table
+};
 
 impl<'a> FingerprintMatcher<'a> {
     /// Builds the lookup grid of `probe`.
