@@ -167,7 +167,7 @@ impl FingerprintTemplate {
             })
             .collect();
         let n = points.len();
-        let mut edges = Vec::with_capacity(n * neighbours.min(n.saturating_sub(1)));
+        let mut edges: Vec<Edge> = Vec::with_capacity(n * neighbours.min(n.saturating_sub(1)));
         let mut near: Vec<(i32, usize)> = Vec::with_capacity(n);
         for (i, p) in points.iter().enumerate() {
             near.clear();
@@ -181,14 +181,40 @@ impl FingerprintTemplate {
                         (dx * dx + dy * dy, j)
                     }),
             );
-            near.sort_unstable();
-            for &(_, j) in near.iter().take(neighbours) {
+            // The `neighbours` nearest (by distance, then index); their order does not matter,
+            // the edges are sorted below.
+            let k = neighbours.min(near.len());
+            if k > 0 && k < near.len() {
+                near.select_nth_unstable(k - 1);
+            }
+            for &(_, j) in &near[..k] {
                 edges.push(edge(&points, i, j));
             }
         }
+        // In cell order (then by ends, so the order is fully determined): sort packed
+        // `cell key | from | to | index` (at most 255 x 254 edges: the index fits 16 bits).
         let geo = Geometry::new(&MatcherParams::default());
-        edges.sort_unstable_by_key(|e| (geo.key(e), e.from, e.to));
-        let keys = edges.iter().map(|e| geo.key(e)).collect();
+        let mut order: Vec<u64> = edges
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let k = geo.key(e);
+                (k.len as u64) << 48
+                    | (k.angles as u64) << 32
+                    | (e.from as u64) << 24
+                    | (e.to as u64) << 16
+                    | i as u64
+            })
+            .collect();
+        order.sort_unstable();
+        let keys = order
+            .iter()
+            .map(|&o| CellKey {
+                len: (o >> 48) as u16,
+                angles: (o >> 32) as u16,
+            })
+            .collect();
+        let edges = order.iter().map(|&o| edges[o as u16 as usize]).collect();
         FingerprintTemplate {
             points,
             edges,
@@ -724,12 +750,15 @@ impl<'a> FingerprintMatcher<'a> {
         if s.next.len() < n {
             s.next.resize(n, 0);
         }
-        for (i, &r) in raw.iter().enumerate() {
+        // (Plain slices here and below: through `s`, the compiler would reload each vector's
+        // address after every byte written.)
+        let (votes, head, next) = (&mut s.votes[..], &mut s.head[..], &mut s.next[..n]);
+        for ((i, &r), next) in raw.iter().enumerate().zip(next) {
             let (a, b) = start_end(r);
-            s.votes[a] = s.votes[a].saturating_add(1);
-            s.votes[b] = s.votes[b].saturating_add(1);
-            s.next[i] = s.head[a];
-            s.head[a] = i as u32 + 1;
+            votes[a] = votes[a].saturating_add(1);
+            votes[b] = votes[b].saturating_add(1);
+            *next = head[a];
+            head[a] = i as u32 + 1;
         }
         // Collect each voted pair once (taking its count resets it to zero for the next call),
         // as `(255 - votes) << 16 | p << 8 | c`: most votes first, then smallest (p, c).
@@ -739,11 +768,12 @@ impl<'a> FingerprintMatcher<'a> {
             s.roots.resize(2 * n, 0);
         }
         let mut nr = 0usize;
+        let roots = &mut s.roots[..];
         for &r in raw {
             let (a, b) = start_end(r);
             for pc in [a, b] {
-                let v = std::mem::take(&mut s.votes[pc]);
-                s.roots[nr] = ((u8::MAX - v) as u32) << 16 | pc as u32;
+                let v = std::mem::take(&mut votes[pc]);
+                roots[nr] = ((u8::MAX - v) as u32) << 16 | pc as u32;
                 nr += (v >= min_votes) as usize;
             }
         }
