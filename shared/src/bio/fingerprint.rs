@@ -969,3 +969,155 @@ impl MinQueue<'_> {
 pub fn match_score(probe: &FingerprintTemplate, candidate: &FingerprintTemplate) -> f32 {
     FingerprintMatcher::new(probe).score(candidate)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bio::iso::{Minutia, MinutiaKind};
+    use crate::bio::synth::SplitMix64;
+
+    fn view(minutiae: Vec<Minutia>) -> FingerView {
+        FingerView {
+            position: FingerPosition::RightIndex,
+            view_number: 0,
+            impression_type: 0,
+            quality: 60,
+            minutiae,
+            extended_data: Vec::new(),
+        }
+    }
+
+    fn random_minutiae(rng: &mut SplitMix64, n: usize) -> Vec<Minutia> {
+        (0..n)
+            .map(|_| Minutia {
+                kind: MinutiaKind::RidgeEnding,
+                x: (rng.next_u64() % 400) as u16,
+                y: (rng.next_u64() % 500) as u16,
+                angle: rng.next_u64() as u8,
+                quality: 60,
+            })
+            .collect()
+    }
+
+    /// Another impression of the same finger: shifted, slightly rotated and jittered, with a
+    /// few minutiae lost and a few spurious ones.
+    fn impression(rng: &mut SplitMix64, of: &[Minutia]) -> Vec<Minutia> {
+        let (c, s) = (0.1f32.cos(), 0.1f32.sin());
+        let jitter = |r: u64| (r % 5) as f32 - 2.0;
+        let mut out = Vec::new();
+        for m in of {
+            if rng.next_u64() % 8 == 0 {
+                continue;
+            }
+            let (x, y) = (m.x as f32 - 200.0, m.y as f32 - 250.0);
+            out.push(Minutia {
+                x: (x * c - y * s + 230.0 + jitter(rng.next_u64())).clamp(0.0, 600.0) as u16,
+                y: (x * s + y * c + 240.0 + jitter(rng.next_u64())).clamp(0.0, 600.0) as u16,
+                // 0.1 rad counter-clockwise on screen (y down) is -0.1 rad in the minutia
+                // convention: about -4 units of 1/256 turn.
+                angle: m
+                    .angle
+                    .wrapping_sub(4)
+                    .wrapping_add((rng.next_u64() % 3) as u8),
+                ..*m
+            });
+        }
+        out.extend(random_minutiae(rng, 4));
+        out
+    }
+
+    fn template(minutiae: Vec<Minutia>, neighbours: usize) -> FingerprintTemplate {
+        FingerprintTemplate::with_neighbours(&view(minutiae), (197, 197), neighbours)
+    }
+
+    /// (probe, candidate) pairs: genuine-like and impostor.
+    fn pairs(neighbours: usize, n: usize) -> Vec<(FingerprintTemplate, FingerprintTemplate)> {
+        let mut rng = SplitMix64::new(7);
+        (0..6)
+            .map(|k| {
+                let a = random_minutiae(&mut rng, n);
+                let b = if k % 2 == 0 {
+                    impression(&mut rng, &a)
+                } else {
+                    random_minutiae(&mut rng, n)
+                };
+                (template(a, neighbours), template(b, neighbours))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn genuine_impressions_score_higher_than_impostors() {
+        let scores: Vec<f32> = pairs(DEFAULT_NEIGHBOURS, 40)
+            .iter()
+            .map(|(a, b)| match_score(a, b))
+            .collect();
+        for k in (0..scores.len()).step_by(2) {
+            assert!(scores[k] > 5.0, "{scores:?}");
+            assert!(scores[k + 1] < scores[k], "{scores:?}");
+        }
+    }
+
+    /// The lookup grid is only an index: its geometry (bucket sizes, precomputed cell keys or
+    /// not) must not change any score.
+    #[test]
+    fn grid_geometry_does_not_change_scores() {
+        for (a, b) in pairs(DEFAULT_NEIGHBOURS, 40) {
+            let expected = match_score(&a, &b);
+            for grid_div in [1, 3, 4] {
+                let params = MatcherParams {
+                    grid_div,
+                    ..MatcherParams::default()
+                };
+                let got = FingerprintMatcher::with_params(&a, params).score(&b);
+                assert_eq!(got.to_bits(), expected.to_bits(), "grid_div {grid_div}");
+            }
+        }
+    }
+
+    /// A grid too big for 16-bit cell offsets uses 32-bit ones, with the same scores.
+    #[test]
+    fn wide_grid_offsets_give_the_same_scores() {
+        for (a, b) in pairs(30, 255).into_iter().take(2) {
+            let wide = FingerprintMatcher::new(&a);
+            assert!(matches!(wide.lookup.starts, Starts::Wide(_)));
+            let params = MatcherParams {
+                grid_div: 1,
+                ..MatcherParams::default()
+            };
+            let narrow = FingerprintMatcher::with_params(&a, params);
+            assert!(matches!(narrow.lookup.starts, Starts::Narrow(_)));
+            let (mut wide, mut narrow) = (wide, narrow);
+            assert_eq!(wide.score(&b).to_bits(), narrow.score(&b).to_bits());
+        }
+    }
+
+    /// Scratch space is left clean by every score: scoring others in between changes nothing.
+    #[test]
+    fn scores_do_not_depend_on_earlier_scores() {
+        let all = pairs(DEFAULT_NEIGHBOURS, 40);
+        let probe = &all[0].0;
+        let fresh: Vec<f32> = all.iter().map(|(_, b)| match_score(probe, b)).collect();
+        let mut m = FingerprintMatcher::new(probe);
+        for _ in 0..2 {
+            for ((a, b), expected) in all.iter().zip(&fresh) {
+                assert_eq!(m.score(b).to_bits(), expected.to_bits());
+                m.score(a);
+            }
+        }
+    }
+
+    #[test]
+    fn tiny_templates_score_zero() {
+        let mut rng = SplitMix64::new(3);
+        let big = template(random_minutiae(&mut rng, 30), DEFAULT_NEIGHBOURS);
+        for n in 0..2 {
+            let small = template(random_minutiae(&mut rng, n), DEFAULT_NEIGHBOURS);
+            assert_eq!(match_score(&small, &big), 0.0);
+            assert_eq!(match_score(&big, &small), 0.0);
+        }
+        // Two minutiae: one edge each way, nothing to pair beyond it; must not panic.
+        let two = template(random_minutiae(&mut rng, 2), DEFAULT_NEIGHBOURS);
+        assert!(match_score(&two, &two).is_finite());
+    }
+}
