@@ -134,6 +134,15 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let storage: Arc<dyn Storage> = Arc::new(open_storage(&args.data)?);
         let started = std::time::Instant::now();
         let docs = storage.doc_count()?;
+        // The district dedup index, from every stored application; applications recorded
+        // but not yet decided (the hub stopped in between) are decided now.
+        let dedup = Arc::new(crate::dedup::Dedup::new(
+            rekam_shared::bio::iris::IrisShape::OPEN_IRIS,
+            Default::default(),
+        ));
+        let (d2, s2) = (dedup.clone(), storage.clone());
+        let indexed = tokio::task::spawn_blocking(move || d2.rebuild(s2.as_ref())).await??;
+        tracing::info!(indexed, "dedup index built");
         let tls = crate::tls::server_config(&args.pki)?;
         let listener = tokio::net::TcpListener::bind(args.listen).await?;
         let addr = listener.local_addr()?;
@@ -141,7 +150,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("listening on {addr}");
         use std::io::Write as _;
         std::io::stdout().flush()?;
-        let router = crate::server::router(storage.clone());
+        let router = crate::server::router(storage.clone(), dedup);
         crate::tls::serve(
             listener,
             tls,

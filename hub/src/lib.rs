@@ -3,12 +3,14 @@
 //! - [`pki`]: the district CA and office certificates.
 //! - [`storage`]: the storage trait and its SQLite backend.
 //! - [`sync`]: the hub side of the sync protocol and the decision write.
+//! - [`dedup`]: district-wide deduplication (NIK + 1:N biometrics), decisions back to offices.
 //! - [`server`] + [`tls`]: the HTTPS API behind mutual TLS.
 //! - [`cli`]: `rekam-hub serve | pki | decide`.
 #![forbid(unsafe_code)]
 
 pub mod bio_cli;
 pub mod cli;
+pub mod dedup;
 pub mod pki;
 pub mod server;
 pub mod storage;

@@ -21,6 +21,7 @@ use axum::{Extension, Json, Router};
 use rekam_shared::wire::{self, BlobStatus, SyncRequest};
 use serde::Deserialize;
 
+use crate::dedup::Dedup;
 use crate::pki::PeerIdentity;
 use crate::storage::{Storage, StorageError};
 
@@ -29,10 +30,12 @@ use crate::storage::{Storage, StorageError};
 pub struct AppState {
     /// The storage.
     pub storage: Arc<dyn Storage>,
+    /// District deduplication, fed with every application a sync changed.
+    pub dedup: Arc<Dedup>,
 }
 
 /// Builds the router.
-pub fn router(storage: Arc<dyn Storage>) -> Router {
+pub fn router(storage: Arc<dyn Storage>, dedup: Arc<Dedup>) -> Router {
     Router::new()
         .route(wire::SYNC_PATH, post(sync))
         .route(
@@ -42,7 +45,7 @@ pub fn router(storage: Arc<dyn Storage>) -> Router {
         .route("/v1/status", get(status))
         .route("/healthz", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(wire::MAX_BODY_BYTES))
-        .with_state(AppState { storage })
+        .with_state(AppState { storage, dedup })
 }
 
 fn error(status: StatusCode, error: impl std::fmt::Display, field: &str) -> Response {
@@ -117,6 +120,23 @@ async fn sync(
             return error(StatusCode::INTERNAL_SERVER_ERROR, "sync task failed", "");
         }
     };
+    if !outcome.updated_ids.is_empty() {
+        // Dedup after the sync transaction committed, off the request: its decisions reach
+        // the office at a following sync. One lock inside the engine keeps concurrent offices
+        // consistent.
+        let (storage, dedup, ids) = (
+            st.storage.clone(),
+            st.dedup.clone(),
+            outcome.updated_ids.clone(),
+        );
+        tokio::task::spawn_blocking(move || {
+            for id in ids {
+                if let Err(e) = dedup.process(storage.as_ref(), &id) {
+                    tracing::error!(permohonan = %id, error = %e, "dedup failed");
+                }
+            }
+        });
+    }
     if outcome.docs_updated > 0 || outcome.refused > 0 {
         tracing::info!(
             kecamatan = %peer.kecamatan,
@@ -240,7 +260,11 @@ mod tests {
             kecamatan: "130101".into(),
             serial: "01".into(),
         });
-        (dir, router(s).layer(Extension(peer)))
+        let dedup = Arc::new(Dedup::new(
+            rekam_shared::bio::iris::IrisShape::OPEN_IRIS,
+            Default::default(),
+        ));
+        (dir, router(s, dedup).layer(Extension(peer)))
     }
 
     async fn call(app: &Router, req: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {

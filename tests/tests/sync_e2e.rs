@@ -194,7 +194,44 @@ async fn partitioned_offices_converge_through_a_faulty_link() {
         proxy.stats()
     );
 
-    // The return path: a decision written at the hub reaches its office.
+    // District dedup: the hub decides every recorded application by itself (`oleh: sistem`),
+    // and the decisions travel back with the next syncs.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let undecided: Vec<String> = hub_docs(&hub_data)
+            .unwrap()
+            .into_iter()
+            .filter(|d| d.keputusan.as_ref().is_none_or(|k| k["oleh"] != "sistem"))
+            .map(|d| d.id)
+            .collect();
+        if undecided.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the hub did not decide {undecided:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let one = &docs[0].id;
+    let office_of_one = offices
+        .iter()
+        .find(|o| o.kecamatan == docs[0].kecamatan)
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while agent_db::keputusan(&office_of_one.db(), one)
+        .unwrap()
+        .is_none()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the dedup decision did not reach the office"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+
+    // The return path: a decision written at the hub by a person reaches its office (and
+    // replaces the engine's).
     let target = docs
         .iter()
         .find(|d| d.kecamatan == "130102")
@@ -219,7 +256,9 @@ async fn partitioned_offices_converge_through_a_faulty_link() {
     let office = &offices[1];
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        if let Some(k) = agent_db::keputusan(&office.db(), &target).unwrap() {
+        if let Some(k) = agent_db::keputusan(&office.db(), &target).unwrap()
+            && k["oleh"] == "adjudikator"
+        {
             assert_eq!(k["hasil"], "duplikat");
             break;
         }

@@ -38,10 +38,12 @@ fn valid_id(id: &str) -> bool {
 }
 
 /// Counters of one processed request (for logs and metrics).
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Outcome {
     /// Documents whose stored copy changed.
     pub docs_updated: usize,
+    /// Their ids (for the dedup engine).
+    pub updated_ids: Vec<String>,
     /// Documents refused.
     pub refused: usize,
 }
@@ -62,6 +64,9 @@ pub fn process(
             match one_doc(tx, peer, d)? {
                 Ok((reply, updated)) => {
                     outcome.docs_updated += usize::from(updated);
+                    if updated {
+                        outcome.updated_ids.push(d.id.clone());
+                    }
                     resp.docs.push(DocMessage {
                         id: d.id.clone(),
                         message: reply,

@@ -1,0 +1,203 @@
+//! Tests of the dedup engine on real stored documents (SQLite storage in a temp folder),
+//! with real FVC2002 fingerprint templates and synthetic iris codes.
+
+use std::path::PathBuf;
+
+use rekam_shared::bio::iris::{Eye, IrisShape};
+use rekam_shared::bio::synth::IrisSynth;
+use rekam_shared::document::{Biometrik, HasilDedup, PermohonanDoc};
+use rekam_shared::nik::Nik;
+use rekam_shared::penduduk::JenisKelamin;
+use rekam_shared::region::KodeKecamatan;
+use rekam_shared::workflow::{Aksi, Peran, Peristiwa};
+use serde_json::json;
+
+use super::*;
+use crate::storage::sqlite::SqliteStorage;
+
+const SHAPE: IrisShape = IrisShape::OPEN_IRIS;
+
+fn hub() -> (tempfile::TempDir, SqliteStorage) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStorage::open(&dir.path().join("hub.db")).unwrap();
+    (dir, s)
+}
+
+/// Resident `n` registered in kecamatan 130101 (NIK from `n`).
+fn penduduk(n: u16) -> serde_json::Value {
+    let kode = KodeKecamatan::new(13, 1, 1).unwrap();
+    let lahir = chrono::NaiveDate::from_ymd_opt(1990, 1 + u32::from(n % 12), 10).unwrap();
+    let nik = Nik::from_parts(kode, lahir, JenisKelamin::Perempuan, n + 1).unwrap();
+    json!({
+        "nik": nik.to_string(), "no_kk": format!("130101011020{:04}", n + 1),
+        "nama": format!("Warga {n}"), "tempat_lahir": "Painan",
+        "tanggal_lahir": lahir.to_string(), "jenis_kelamin": "perempuan",
+        "status_perkawinan": "kawin", "alamat": "Jl. Samudera 1", "rt": 1, "rw": 2,
+        "nagari": "Painan", "kecamatan": "130101"
+    })
+}
+
+/// Biometrics of person `who` at capture `capture`: both irises, and one real fingerprint
+/// (FVC2002 DB1_B finger `101 + who % 10`, impression `capture + 1`).
+fn biometrik(who: u64, capture: u64) -> Biometrik {
+    let synth = IrisSynth::new(SHAPE);
+    let finger = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!(
+        "../shared/tests/fixtures/fingerprints/fvc2002-iso/DB1_B/{}_{}.iso",
+        101 + who % 10,
+        capture + 1
+    ));
+    Biometrik {
+        sidik_jari: [("right-index".to_owned(), std::fs::read(finger).unwrap())].into(),
+        iris: [
+            (
+                "kanan".to_owned(),
+                synth.capture(who, Eye::Right, capture).to_text(),
+            ),
+            (
+                "kiri".to_owned(),
+                synth.capture(who, Eye::Left, capture).to_text(),
+            ),
+        ]
+        .into(),
+        foto: None,
+        tanda_tangan: None,
+    }
+}
+
+/// Stores application `id` of resident `n` as its office would after recording (or not).
+fn store(s: &SqliteStorage, id: &str, n: u16, bio: &Biometrik, recorded: bool) {
+    let mut d = PermohonanDoc::new(id, "130101").unwrap();
+    d.set_penduduk(&penduduk(n)).unwrap();
+    let now = chrono::Utc::now();
+    let mut events = vec![Peristiwa::new(
+        now,
+        "reg",
+        Peran::OperatorRegistrasi,
+        Aksi::PermohonanDibuat,
+    )];
+    if recorded {
+        events.push(Peristiwa::new(
+            now,
+            "rek",
+            Peran::OperatorPerekaman,
+            Aksi::PerekamanBerhasil {
+                nomor_bukti: format!("B-{id}"),
+            },
+        ));
+    }
+    d.append_peristiwa(&events).unwrap();
+    d.set_biometrik(bio).unwrap();
+    let bytes = d.save();
+    s.transaction(&mut |tx| tx.save_doc(id, "130101", &bytes, false))
+        .unwrap();
+}
+
+fn engine() -> Dedup {
+    Dedup::new(SHAPE, GalleryConfig::default())
+}
+
+fn decided(o: Outcome) -> Keputusan {
+    match o {
+        Outcome::Decided(k) => k,
+        other => panic!("not decided: {other:?}"),
+    }
+}
+
+#[test]
+fn unique_then_duplicate_by_nik_and_by_biometrics() {
+    let (_d, s) = hub();
+    let e = engine();
+    store(&s, "130101-a", 1, &biometrik(1, 0), true);
+    let k = decided(e.process(&s, "130101-a").unwrap());
+    assert_eq!((k.hasil, k.oleh.as_str()), (HasilDedup::Unik, SISTEM));
+    assert!(k.duplikat_dari.is_empty());
+
+    // The same NIK again (another visit of resident 1): duplicate of the first.
+    store(&s, "130101-b", 1, &biometrik(5, 0), true);
+    let k = decided(e.process(&s, "130101-b").unwrap());
+    assert_eq!(k.hasil, HasilDedup::Duplikat);
+    assert_eq!(k.duplikat_dari, vec!["130101-a".to_owned()]);
+    assert!(k.catatan.contains("NIK"), "{}", k.catatan);
+
+    // Another NIK, but person 1's irises and finger (another capture): a second identity.
+    store(&s, "130101-c", 2, &biometrik(1, 1), true);
+    let k = decided(e.process(&s, "130101-c").unwrap());
+    assert_eq!(k.hasil, HasilDedup::Duplikat, "{}", k.catatan);
+    assert!(k.duplikat_dari.contains(&"130101-a".to_owned()), "{k:?}");
+
+    // Someone else entirely: unique.
+    store(&s, "130101-d", 3, &biometrik(3, 0), true);
+    assert_eq!(
+        decided(e.process(&s, "130101-d").unwrap()).hasil,
+        HasilDedup::Unik
+    );
+
+    // The decisions are in the stored documents, written by the hub (so they flow back).
+    let doc = PermohonanDoc::load(&s.load_doc("130101-c").unwrap().unwrap().bytes).unwrap();
+    assert_eq!(
+        doc.keputusan().unwrap().unwrap().hasil,
+        HasilDedup::Duplikat
+    );
+    let mut feed = 0;
+    s.transaction(&mut |tx| {
+        feed = tx.hub_changes_since("130101", 0, 10)?.len();
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(feed, 4, "every decision is queued for the office");
+}
+
+#[test]
+fn not_recorded_or_already_decided_is_left_alone() {
+    let (_d, s) = hub();
+    let e = engine();
+    store(&s, "130101-a", 1, &biometrik(1, 0), false);
+    assert_eq!(e.process(&s, "130101-a").unwrap(), Outcome::NotReady);
+    assert_eq!(e.process(&s, "130101-nope").unwrap(), Outcome::NotReady);
+    store(&s, "130101-a", 1, &biometrik(1, 0), true);
+    decided(e.process(&s, "130101-a").unwrap());
+    // A later change of a decided application (e.g. the hand-over) is not decided again.
+    assert_eq!(e.process(&s, "130101-a").unwrap(), Outcome::AlreadyDecided);
+    assert_eq!(e.len(), 1);
+}
+
+#[test]
+fn a_restarted_hub_rebuilds_the_index_and_decides_what_was_pending() {
+    let (_d, s) = hub();
+    let e = engine();
+    store(&s, "130101-a", 1, &biometrik(1, 0), true);
+    decided(e.process(&s, "130101-a").unwrap());
+    // Stored while the engine was not running.
+    store(&s, "130101-b", 7, &biometrik(1, 1), true);
+    store(&s, "130101-c", 8, &biometrik(8, 0), false);
+    drop(e);
+
+    let e = engine();
+    assert_eq!(e.rebuild(&s).unwrap(), 2);
+    let doc = PermohonanDoc::load(&s.load_doc("130101-b").unwrap().unwrap().bytes).unwrap();
+    let k = doc.keputusan().unwrap().unwrap();
+    assert_eq!(k.hasil, HasilDedup::Duplikat);
+    assert_eq!(k.duplikat_dari, vec!["130101-a".to_owned()]);
+    // The unrecorded one waits.
+    let doc = PermohonanDoc::load(&s.load_doc("130101-c").unwrap().unwrap().bytes).unwrap();
+    assert_eq!(doc.keputusan().unwrap(), None);
+}
+
+#[test]
+fn unreadable_samples_are_skipped_not_fatal() {
+    let mut bio = biometrik(4, 0);
+    bio.sidik_jari
+        .insert("left-thumb".into(), b"FMR\0 20\0 garbage".to_vec());
+    bio.sidik_jari.insert("sixth-finger".into(), Vec::new());
+    bio.iris.insert("ketiga".into(), "x".into());
+    let p = person_of(&bio, SHAPE);
+    assert!(p.iris(Eye::Left).is_some() && p.iris(Eye::Right).is_some());
+    assert!(
+        p.finger(rekam_shared::bio::iso::FingerPosition::RightIndex)
+            .is_some()
+    );
+    assert!(
+        p.finger(rekam_shared::bio::iso::FingerPosition::LeftThumb)
+            .is_none()
+    );
+}
