@@ -13,18 +13,20 @@
 //! 3. **Votes and roots**: each (probe edge, candidate edge) pair within tolerance votes for the
 //!    minutia pairs at both ends; the most-voted minutia pairs are the roots. The matches are kept,
 //!    linked into one list per start minutia pair, as the adjacency lists of step 4.
-//!
-//! What a score costs is mostly memory traffic into the probe's grid and mispredicted branches,
-//! not arithmetic: hence candidates read the grid in cell order, scans of grid cells and of
-//! vote counts are branch-free, and all scratch space is allocated once per probe and left
-//! clean by each score (only touched entries are reset).
 //! 4. **Pairing**: from each root, a priority queue grows a one-to-one pairing along matching
 //!    edges of already paired minutiae (most similar first), which tolerates skin distortion
 //!    because every step is local. Matching edges between two already paired minutiae count as
-//!    support.
+//!    support. A root that an earlier pairing already paired with good support is skipped.
 //! 5. **Score**: supporting edges x the share of each template's minutiae that are paired with
 //!    at least two supports, best root wins. [`crate::bio::fusion::FingerCalibration`] maps
 //!    scores to false match rates.
+//!
+//! Speed: what a score costs is mostly waiting (for the probe's grid, which does not fit the L1
+//! cache, and on mispredicted branches), not arithmetic. Hence candidates read the grid in cell
+//! order, in two passes (addresses first, so that many loads are in flight), cells are checked
+//! four slots at a time into a bit mask, matches and votes are collected without branches, and
+//! all scratch space is allocated once per probe and left clean by each score (only touched
+//! entries are reset, nothing of size n_p x n_c is ever cleared).
 
 use super::iso::{FingerPosition, FingerView, FingerprintRecord, TemplateError};
 
@@ -115,7 +117,7 @@ pub struct FingerprintTemplate {
 
 /// Where an edge falls in a probe's lookup grid: length bucket (before the probe's clamp to its
 /// last bucket) and the angle plane's `alpha bucket * angle_buckets + beta bucket`.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy)]
 struct CellKey {
     len: u16,
     angles: u16,
@@ -320,7 +322,9 @@ impl Geometry {
         mask
     }
 
-    /// [`Self::edge_error`] without a branch: (within tolerance, error).
+    /// Whether probe edge `a` is within tolerance of candidate edge `b` (without a branch), and
+    /// their error (weighted length difference plus both angle differences), which orders the
+    /// pairing's queue.
     #[inline(always)]
     fn edge_fit(&self, a: &Slot, b: &Edge) -> (bool, u32) {
         let dl = (a.len as i32 - b.len as i32).abs();
@@ -461,7 +465,8 @@ struct Scratch {
     /// the one after `raw[i]` is `raw[next[i] - 1]`; 0 ends a list.
     head: Vec<u32>,
     next: Vec<u32>,
-    /// Votes of minutia pair (p, c) at `p << 8 | c`.
+    /// Votes of minutia pair (p, c) at `p << 8 | c`; during the pairings (the votes are all
+    /// taken by then), 1 marks a pair an earlier pairing covered (`cover_support`).
     votes: Vec<u8>,
     pair_p: Vec<u8>,
     pair_c: Vec<u8>,
@@ -587,8 +592,8 @@ impl Lookup {
         (starts, widest, grid)
     }
 
-    /// Step 1 of [`FingerprintMatcher::score`]: writes every (probe edge, candidate edge) pair within
-    /// tolerance to `raw` (packed as [`Scratch::raw`] says), returns how many.
+    /// Step 1 of [`FingerprintMatcher::score`]: writes every (probe edge, candidate edge) pair
+    /// within tolerance to `raw` (packed as [`Scratch::raw`] says), returns how many.
     ///
     /// Branch-free: the outcome of each check is unpredictable, a branch would mispredict
     /// often. Most cells hold at most `FIXED` edges: those are checked all at once (the grid
