@@ -629,8 +629,9 @@ impl Lookup {
             // Two passes per block: first every cell's range, then the checks. The first pass
             // is a short loop of independent loads, so the processor has many of them in
             // flight at once: the grid does not fit the L1 cache.
-            let mut ranges = [(0u32, 0u32); BLOCK];
-            for ((ce, key), range) in edges.iter().zip(keys).zip(&mut ranges) {
+            let mut ranges = [(0u32, 0u32, 0u32); BLOCK];
+            let mut filled = 0;
+            for (j, (ce, key)) in edges.iter().zip(keys).enumerate() {
                 let c = if self.default_keys {
                     (key.len as usize).min(last_len) * plane + key.angles as usize
                 } else {
@@ -640,11 +641,15 @@ impl Lookup {
                         geo.angle_bucket(ce.beta),
                     )
                 };
-                *range = (starts[c].at() as u32, starts[c + 1].at() as u32);
+                let (start, end) = (starts[c].at() as u32, starts[c + 1].at() as u32);
+                // Empty cells (a quarter of them) are dropped here, without a branch.
+                ranges[filled] = (start, end, j as u32);
+                filled += (end > start) as usize;
             }
             let out = &mut raw[..];
-            for (j, (ce, &(start, end))) in edges.iter().zip(&ranges).enumerate() {
-                let edge = ((b * BLOCK + j) as u64) << 32;
+            for &(start, end, j) in &ranges[..filled] {
+                let ce = &edges[j as usize];
+                let edge = ((b * BLOCK + j as usize) as u64) << 32;
                 let (start, end) = (start as usize, end as usize);
                 let len = end - start;
                 let fixed: &[Slot; FIXED] = grid[start..start + FIXED].try_into().unwrap();
