@@ -134,15 +134,25 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let storage: Arc<dyn Storage> = Arc::new(open_storage(&args.data)?);
         let started = std::time::Instant::now();
         let docs = storage.doc_count()?;
-        // The district dedup index, from every stored application; applications recorded
-        // but not yet decided (the hub stopped in between) are decided now.
+        // The district dedup index, from every stored application, built while the hub
+        // already serves (new applications wait for it); applications recorded but not yet
+        // decided (the hub stopped in between) are decided then.
         let dedup = Arc::new(crate::dedup::Dedup::new(
             rekam_shared::bio::iris::IrisShape::OPEN_IRIS,
             Default::default(),
         ));
         let (d2, s2) = (dedup.clone(), storage.clone());
-        let indexed = tokio::task::spawn_blocking(move || d2.rebuild(s2.as_ref())).await??;
-        tracing::info!(indexed, "dedup index built");
+        tokio::task::spawn_blocking(move || {
+            let t = std::time::Instant::now();
+            match d2.rebuild(s2.as_ref()) {
+                Ok(indexed) => tracing::info!(
+                    indexed,
+                    ms = t.elapsed().as_millis() as u64,
+                    "dedup index built"
+                ),
+                Err(e) => tracing::error!(error = %e, "dedup index not built"),
+            }
+        });
         let tls = crate::tls::server_config(&args.pki)?;
         let listener = tokio::net::TcpListener::bind(args.listen).await?;
         let addr = listener.local_addr()?;

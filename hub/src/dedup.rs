@@ -66,6 +66,9 @@ struct Index {
     gallery: Gallery<String>,
     by_nik: HashMap<String, Vec<String>>,
     indexed: HashSet<String>,
+    /// False while a rebuild has not completed: deciding against part of the district would
+    /// call a duplicate unique.
+    complete: bool,
 }
 
 /// The dedup engine (see the module documentation).
@@ -105,30 +108,35 @@ impl Dedup {
                 gallery: Gallery::new(config),
                 by_nik: HashMap::new(),
                 indexed: HashSet::new(),
+                complete: true,
             }),
         }
     }
 
     /// Builds the index from every stored application, then decides those recorded but not
-    /// yet decided (the hub may have stopped between storing and deciding). Returns how many
-    /// applications are indexed.
+    /// yet decided (the hub may have stopped between storing and deciding). Holds the index
+    /// for the whole time, so applications arriving meanwhile wait and are checked against
+    /// the complete index: the hub can serve while this runs. Returns how many applications
+    /// are indexed.
     pub fn rebuild(&self, storage: &dyn Storage) -> Result<usize, DedupError> {
-        let ids = storage.doc_ids(None)?;
+        let mut index = self.lock();
+        index.complete = false;
         let mut pending = Vec::new();
-        for id in ids {
+        for id in storage.doc_ids(None)? {
             let Some(subject) = self.subject(storage, &id)? else {
                 continue;
             };
             if subject.decided {
-                self.lock().add(subject);
+                index.add(subject);
             } else if subject.recorded {
-                pending.push(id);
+                pending.push(subject);
             }
         }
-        for id in &pending {
-            self.process(storage, id)?;
+        index.complete = true;
+        for subject in pending {
+            self.decide_and_add(&mut index, storage, subject)?;
         }
-        Ok(self.lock().indexed.len())
+        Ok(index.indexed.len())
     }
 
     /// Takes in application `id` after its document changed: decides it if it is a new
@@ -145,18 +153,33 @@ impl Dedup {
         if !subject.recorded || index.indexed.contains(id) {
             return Ok(Outcome::NotReady);
         }
+        if !index.complete {
+            // The rebuild failed: decided at the next start instead.
+            tracing::error!(permohonan = %id, "dedup index incomplete; decision deferred");
+            return Ok(Outcome::NotReady);
+        }
+        self.decide_and_add(&mut index, storage, subject)
+            .map(Outcome::Decided)
+    }
+
+    fn decide_and_add(
+        &self,
+        index: &mut Index,
+        storage: &dyn Storage,
+        subject: Subject,
+    ) -> Result<Keputusan, DedupError> {
         let keputusan = index.decide(&subject);
         // Decision first, index second: if the write fails, the application stays pending
-        // and is decided again at the next change or restart.
-        crate::sync::decide(storage, id, &keputusan)?;
-        index.add(subject);
+        // and is decided again at its next change or at the next start.
+        crate::sync::decide(storage, &subject.id, &keputusan)?;
         tracing::info!(
-            permohonan = %id,
+            permohonan = %subject.id,
             hasil = ?keputusan.hasil,
             duplikat = keputusan.duplikat_dari.len(),
             "dedup decision"
         );
-        Ok(Outcome::Decided(keputusan))
+        index.add(subject);
+        Ok(keputusan)
     }
 
     /// Applications in the index.
@@ -189,16 +212,25 @@ impl Dedup {
                 .flatten()
                 .and_then(|p| p.get("nik")?.as_str()?.parse::<Nik>().ok())
                 .map(|n| n.to_string());
+            // Events this hub cannot read (another schema) do not make a recording.
             let recorded = doc
                 .peristiwa_as::<Peristiwa>()
-                .map_err(|e| e.to_string())?
-                .iter()
-                .any(|p| matches!(p.aksi, Aksi::PerekamanBerhasil { .. }));
+                .map(|events| {
+                    events
+                        .iter()
+                        .any(|p| matches!(p.aksi, Aksi::PerekamanBerhasil { .. }))
+                })
+                .unwrap_or(false);
             let decided = doc.keputusan().map_err(|e| e.to_string())?.is_some();
-            let person = person_of(
-                &doc.biometrik().map_err(|e| e.to_string())?,
-                self.iris_shape,
-            );
+            // Templates are prepared only for what will be searched or indexed.
+            let person = if recorded || decided {
+                person_of(
+                    &doc.biometrik().map_err(|e| e.to_string())?,
+                    self.iris_shape,
+                )
+            } else {
+                Person::new()
+            };
             Ok(Subject {
                 id: id.to_owned(),
                 nik,
@@ -208,6 +240,7 @@ impl Dedup {
             })
         };
         match read() {
+            Ok(s) if !s.recorded && !s.decided => Ok(None),
             Ok(s) if s.person.is_empty() && s.nik.is_none() => Ok(None),
             Ok(s) => Ok(Some(s)),
             Err(e) => {
