@@ -111,16 +111,6 @@ pub struct FingerprintTemplate {
     /// candidate then reads a probe's grid from start to end instead of jumping around in it
     /// (that memory traffic, not arithmetic, is what a score costs most).
     edges: Vec<Edge>,
-    /// Each edge's cell (see [`Geometry::key`]), so that a score does no bucket arithmetic.
-    keys: Vec<CellKey>,
-}
-
-/// Where an edge falls in a probe's lookup grid: length bucket (before the probe's clamp to its
-/// last bucket) and the angle plane's `alpha bucket * angle_buckets + beta bucket`.
-#[derive(Clone, Copy)]
-struct CellKey {
-    len: u16,
-    angles: u16,
 }
 
 // Biometric data: Debug shows only the size.
@@ -194,34 +184,21 @@ impl FingerprintTemplate {
             }
         }
         // In cell order (then by ends, so the order is fully determined): sort packed
-        // `cell key | from | to | index` (at most 255 x 254 edges: the index fits 16 bits).
+        // `cell | from | to | index` (at most 255 x 254 edges: the index fits 16 bits).
         let geo = Geometry::new(&MatcherParams::default());
         let mut order: Vec<u64> = edges
             .iter()
             .enumerate()
             .map(|(i, e)| {
-                let k = geo.key(e);
-                (k.len as u64) << 48
-                    | (k.angles as u64) << 32
+                (geo.cell_of(e) as u64) << 32
                     | (e.from as u64) << 24
                     | (e.to as u64) << 16
                     | i as u64
             })
             .collect();
         order.sort_unstable();
-        let keys = order
-            .iter()
-            .map(|&o| CellKey {
-                len: (o >> 48) as u16,
-                angles: (o >> 32) as u16,
-            })
-            .collect();
         let edges = order.iter().map(|&o| edges[o as u16 as usize]).collect();
-        FingerprintTemplate {
-            points,
-            edges,
-            keys,
-        }
+        FingerprintTemplate { points, edges }
     }
 
     /// Parses a minutiae record (ISO 19794-2:2005 or ANSI 378-2004) and prepares every view,
@@ -334,19 +311,14 @@ impl Geometry {
         (ok, (dl * self.len_weight + da + db) as u32)
     }
 
-    /// The cells are the same as `other`'s (before the clamp of the length buckets).
-    fn same_cells(&self, other: &Geometry) -> bool {
-        (self.len_inv, self.angle_inv, self.angle_buckets)
-            == (other.len_inv, other.angle_inv, other.angle_buckets)
-    }
-
-    /// `e`'s cell, as [`FingerprintMatcher::score`] reads it (with `len_buckets` = LEN_BUCKETS).
-    fn key(&self, e: &Edge) -> CellKey {
-        CellKey {
-            len: self.len_bucket(e.len as i32) as u16,
-            angles: (self.angle_bucket(e.alpha) * self.angle_buckets + self.angle_bucket(e.beta))
-                as u16,
-        }
+    /// The cell a candidate edge `e` looks up.
+    #[inline(always)]
+    fn cell_of(&self, e: &Edge) -> usize {
+        self.cell(
+            self.len_bucket(e.len as i32),
+            self.angle_bucket(e.alpha),
+            self.angle_bucket(e.beta),
+        )
     }
 
     fn len_bucket(&self, len: i32) -> usize {
@@ -425,8 +397,6 @@ pub struct FingerprintMatcher<'a> {
 /// The probe's edge lookup grid.
 struct Lookup {
     geo: Geometry,
-    /// The tolerances are the defaults, so the candidates' precomputed cell keys apply.
-    default_keys: bool,
     /// CSR over grid cells: entries of cell `c` are `grid[starts[c]..starts[c + 1]]` (copies, so a
     /// lookup reads one contiguous run).
     starts: Starts,
@@ -609,20 +579,13 @@ impl Lookup {
         raw: &mut Vec<u64>,
     ) -> usize {
         let geo = self.geo;
-        let last_len = geo.len_buckets - 1;
-        let plane = geo.angle_buckets * geo.angle_buckets;
         let grid = &self.grid[..];
         let mut n = 0usize;
         // Room for a block of candidate edges is made before the block, so that the loop
         // writes into a plain slice.
         const BLOCK: usize = 64;
         let room = BLOCK * self.widest.max(FIXED);
-        for (b, (edges, keys)) in candidate
-            .edges
-            .chunks(BLOCK)
-            .zip(candidate.keys.chunks(BLOCK))
-            .enumerate()
-        {
+        for (b, edges) in candidate.edges.chunks(BLOCK).enumerate() {
             if raw.len() < n + room {
                 raw.resize(n + room, 0);
             }
@@ -631,16 +594,9 @@ impl Lookup {
             // flight at once: the grid does not fit the L1 cache.
             let mut ranges = [(0u32, 0u32, 0u32); BLOCK];
             let mut filled = 0;
-            for (j, (ce, key)) in edges.iter().zip(keys).enumerate() {
-                let c = if self.default_keys {
-                    (key.len as usize).min(last_len) * plane + key.angles as usize
-                } else {
-                    geo.cell(
-                        geo.len_bucket(ce.len as i32),
-                        geo.angle_bucket(ce.alpha),
-                        geo.angle_bucket(ce.beta),
-                    )
-                };
+            for (j, ce) in edges.iter().enumerate() {
+                // (The probe's `geo`: edges longer than its grid go to its last length bucket.)
+                let c = geo.cell_of(ce);
                 let (start, end) = (starts[c].at() as u32, starts[c + 1].at() as u32);
                 // Empty cells (a quarter of them) are dropped here, without a branch.
                 ranges[filled] = (start, end, j as u32);
@@ -706,7 +662,6 @@ impl<'a> FingerprintMatcher<'a> {
     /// [`Self::new`] with explicit parameters.
     pub fn with_params(probe: &'a FingerprintTemplate, params: MatcherParams) -> Self {
         let mut geo = Geometry::new(&params);
-        let default_keys = geo.same_cells(&Geometry::new(&MatcherParams::default()));
         // Only as many length buckets as the probe's longest edge (plus tolerance) needs: a
         // longer candidate edge lands in the last bucket and is rejected by the exact check.
         let longest = probe.edges.iter().map(|e| e.len as i32).max().unwrap_or(0);
@@ -730,7 +685,6 @@ impl<'a> FingerprintMatcher<'a> {
             params,
             lookup: Lookup {
                 geo,
-                default_keys,
                 starts,
                 widest,
                 grid,
@@ -1068,8 +1022,8 @@ mod tests {
         }
     }
 
-    /// The lookup grid is only an index: its geometry (bucket sizes, precomputed cell keys or
-    /// not) must not change any score.
+    /// The lookup grid is only an index: its geometry (bucket sizes, whether the candidate's edges
+    /// come in its cell order) must not change any score.
     #[test]
     fn grid_geometry_does_not_change_scores() {
         for (a, b) in pairs(DEFAULT_NEIGHBOURS, 40) {
