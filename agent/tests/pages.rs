@@ -173,6 +173,9 @@ async fn desk_pages_walk_steps_1_to_4() {
     assert!(proof.contains("10 sidik jari, 2 iris"));
     let (_, _, body) = rek.post(&format!("{base}/serahkan"), &[]).await;
     assert!(body.contains("diserahkan"), "{body}");
+    // No hub in this test: the district's decision is awaited, and the page says so.
+    let (_, _, body) = rek.get(&base).await;
+    assert!(body.contains("Keputusan kabupaten: belum ada"), "{body}");
 
     let (_, _, book) = reg.get("/buku").await;
     assert!(book.contains("Penduduk Uji 70"));

@@ -229,6 +229,29 @@ async fn partitioned_offices_converge_through_a_faulty_link() {
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
+    // ... and the desks show it: the application's JSON and its page.
+    let token = office_of_one.login("kepala").await.unwrap();
+    let get = |path: String| {
+        office_of_one
+            .http
+            .get(format!("{}{path}", office_of_one.base()))
+            .bearer_auth(&token)
+            .send()
+    };
+    let v: serde_json::Value = get(format!("/api/permohonan/{one}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["keputusan"]["oleh"], "sistem", "{v}");
+    let page = get(format!("/permohonan/{one}"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Keputusan kabupaten: <b>"), "{page}");
 
     // The return path: a decision written at the hub by a person reaches its office (and
     // replaces the engine's).

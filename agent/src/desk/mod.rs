@@ -73,6 +73,9 @@ pub struct PermohonanView {
     pub peristiwa: Vec<Peristiwa>,
     pub riwayat_langkah: Vec<DurasiLangkah>,
     pub biometrik: Vec<CaptureSummary>,
+    /// The district's dedup decision, once the hub has sent it (filled by [`view`] only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keputusan: Option<rekam_shared::document::Keputusan>,
 }
 
 impl PermohonanView {
@@ -115,6 +118,7 @@ impl PermohonanView {
             peristiwa: p.peristiwa().to_vec(),
             riwayat_langkah: p.riwayat_langkah(),
             biometrik: captures,
+            keputusan: None,
         }
     }
 }
@@ -138,7 +142,9 @@ pub async fn view(state: &AppState, id: &str) -> Result<PermohonanView, ApiError
         .read(move |c| {
             let row = store::load_required(c, &id)?;
             let caps = store::captures(c, &id)?;
-            Ok(PermohonanView::of(&row, caps, now, today))
+            let mut v = PermohonanView::of(&row, caps, now, today);
+            v.keputusan = store::keputusan(c, &id)?;
+            Ok(v)
         })
         .await
 }

@@ -247,6 +247,24 @@ pub fn sync_doc(
     Ok(())
 }
 
+/// The district's dedup decision on an application, as the hub last sent it (it lives in the
+/// application's automerge document, written only by the hub).
+pub fn keputusan(
+    conn: &Connection,
+    id: &str,
+) -> Result<Option<rekam_shared::document::Keputusan>, ApiError> {
+    let bytes: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT doc FROM permohonan_doc WHERE permohonan_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(bytes) = bytes else { return Ok(None) };
+    let doc = PermohonanDoc::load(&bytes).map_err(ApiError::internal)?;
+    doc.keputusan().map_err(ApiError::internal)
+}
+
 /// Capture summaries of an application.
 pub fn captures(conn: &Connection, id: &str) -> Result<Vec<CaptureSummary>, ApiError> {
     let mut st = conn.prepare(

@@ -662,6 +662,7 @@ fn permohonan_page(
             None => String::new(),
         },
     };
+    let kabupaten = keputusan_box(v, tz);
     let mut riwayat = String::from(
         "<table><tr><th>Waktu</th><th>Peristiwa</th><th>Operator</th><th>Terlambat</th></tr>",
     );
@@ -680,7 +681,7 @@ fn permohonan_page(
     }
     riwayat.push_str("</table>");
     let body = format!(
-        r#"<h1>Permohonan {} <span class="status" id="status">{}</span></h1>{}{langkah}{cek}{keterangan}
+        r#"<h1>Permohonan {} <span class="status" id="status">{}</span></h1>{}{langkah}{cek}{keterangan}{kabupaten}
 <div class="kolom"><div class="kartu"><div class="grid2"><span>NIK</span><b id="nik">{}</b><span>Nama</span><b>{}</b>
 <span>Tempat/tgl lahir</span><span>{}, {}</span><span>Alamat</span><span>{}, RT {:03}/RW {:03}, {}</span>
 <span>Nomor antrian</span><b id="nomor-antrian">{}</b><span>Nomor bukti</span><b id="nomor-bukti">{}</b></div></div>
@@ -703,6 +704,47 @@ fn permohonan_page(
         actions(v, op, tz)
     );
     page("Permohonan", Some(op), &body)
+}
+
+/// The district's dedup decision, as the hub sent it; for a recorded application without one
+/// yet, says that it is awaited.
+fn keputusan_box(v: &PermohonanView, tz: chrono::FixedOffset) -> String {
+    use rekam_shared::document::HasilDedup;
+    let Some(k) = &v.keputusan else {
+        return if v.nomor_bukti.is_some() {
+            r#"<div class="info" id="keputusan">Keputusan kabupaten: belum ada (dikirim saat sinkronisasi dengan kabupaten).</div>"#.into()
+        } else {
+            String::new()
+        };
+    };
+    let dari = k
+        .duplikat_dari
+        .iter()
+        .map(|d| esc(d))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (class, hasil) = match k.hasil {
+        HasilDedup::Unik => (
+            "info",
+            "<b>UNIK</b>: tidak ada perekaman lain atas penduduk ini".to_owned(),
+        ),
+        HasilDedup::Duplikat => (
+            "galat",
+            format!("<b>DUPLIKAT</b>: sudah direkam pada permohonan {dari}"),
+        ),
+        HasilDedup::PerluAdjudikasi => (
+            "galat",
+            format!(
+                "<b>PERLU ADJUDIKASI</b>: mungkin sama dengan permohonan {dari}; menunggu keputusan petugas kabupaten"
+            ),
+        ),
+    };
+    format!(
+        r#"<div class="{class}" id="keputusan">Keputusan kabupaten: {hasil}. {} &middot; oleh {} &middot; {}</div>"#,
+        esc(&k.catatan),
+        esc(&k.oleh),
+        k.waktu.with_timezone(&tz).format("%d-%m-%Y %H:%M")
+    )
 }
 
 async fn permohonan_get(
