@@ -6,7 +6,9 @@
 #
 # Per office: 3 residents recorded and handed over, 1 recorded and waiting for hand-over,
 # 1 in the recording queue, 1 whose documents were returned (incomplete), 1 under 17 and never
-# married (returned: not eligible).
+# married (returned: not eligible). The first resident has the same irises and fingers at every
+# office (simulator subject 4242) under a NIK of that office: one person recorded in two
+# kecamatan, which the hub's district dedup marks DUPLIKAT at the office that synced later.
 set -euo pipefail
 k=$1 desk=$2 dev=$3 password=$4
 
@@ -37,6 +39,7 @@ rek=$(login rek)
 
 # Every application at the device simulator is a different person (subject 0 = automatic).
 curl -sS -X POST "$dev/sim/subjek" -H 'Content-Type: application/json' -d '{"subjek":0}' >/dev/null
+# (subject() below sets one explicitly.)
 
 names=("Rahmat Hidayat" "Siti Rahmawati" "Yusuf Efendi" "Nurhayati" "Andi Saputra" "Dewi Kartika" "Fajar Ramadhan")
 births=("1990-05-11" "1985-08-22" "2001-01-03" "1978-12-30" "1996-03-15" "1999-07-07" "2012-02-14")
@@ -77,10 +80,16 @@ record() {
   post "$rek" "/api/permohonan/$id/berhasil" '{}' >/dev/null
 }
 
+subject() {
+  curl -sS -X POST "$dev/sim/subjek" -H 'Content-Type: application/json' -d "{\"subjek\":$1}" >/dev/null
+}
+
 for i in 0 1 2; do
   id=$(open_application "$i")
+  [ "$i" = 0 ] && subject 4242
   queue "$id"
   record "$id"
+  [ "$i" = 0 ] && subject 0
   post "$rek" "/api/permohonan/$id/serahkan" '{}' >/dev/null
 done
 
@@ -98,4 +107,4 @@ post "$reg" "/api/permohonan/$id/tolak" \
 id=$(open_application 6)
 post "$reg" "/api/permohonan/$id/tolak" '{"alasan":"belum_memenuhi_syarat"}' >/dev/null
 
-echo "  kecamatan $k: 7 demo residents entered (3 handed over, 1 waiting for hand-over, 1 in the queue, 2 returned)"
+echo "  kecamatan $k: 7 demo residents entered (3 handed over, 1 waiting for hand-over, 1 in the queue, 2 returned; Rahmat Hidayat's biometrics are the same in every office)"

@@ -105,6 +105,8 @@ for o in "${OFFICES[@]}"; do
 done
 echo "  logins: reg / rek / kepala, password '$PASSWORD'"
 echo "  sync:   $BIN/rekam-agent sync status --data $DIR/kantor-130101/data"
-echo "  decide: $BIN/rekam-hub decide --data $DIR/hub --permohonan ID --hasil duplikat"
+echo "  dedup:  Rahmat Hidayat was recorded in both kecamatan (same irises and fingers, two NIKs):"
+echo "          after the offices sync, one application's page shows 'Keputusan kabupaten: DUPLIKAT'"
+echo "  decide: $BIN/rekam-hub decide --data $DIR/hub --permohonan ID --hasil unik   # a person's decision"
 echo "Ctrl-C stops everything."
 wait
