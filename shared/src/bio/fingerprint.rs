@@ -970,7 +970,7 @@ mod tests {
         let jitter = |r: u64| (r % 5) as f32 - 2.0;
         let mut out = Vec::new();
         for m in of {
-            if rng.next_u64() % 8 == 0 {
+            if rng.next_u64().is_multiple_of(8) {
                 continue;
             }
             let (x, y) = (m.x as f32 - 200.0, m.y as f32 - 250.0);
