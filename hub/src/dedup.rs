@@ -297,7 +297,7 @@ impl Index {
             return (
                 HasilDedup::Unik,
                 Vec::new(),
-                "tidak ada data biometrik untuk dicari".into(),
+                "Tidak ada data biometrik untuk dicari".into(),
             );
         }
         let found = self.gallery.search(&s.person, 5);
@@ -314,19 +314,19 @@ impl Index {
             (
                 HasilDedup::Duplikat,
                 matches,
-                format!("biometrik cocok (dicari di {searched} perekaman)"),
+                format!("Biometrik cocok (dicari di {searched} perekaman kabupaten)"),
             )
         } else if !possible.is_empty() {
             (
                 HasilDedup::PerluAdjudikasi,
                 possible,
-                format!("biometrik mungkin cocok (dicari di {searched} perekaman)"),
+                format!("Biometrik mungkin cocok (dicari di {searched} perekaman kabupaten)"),
             )
         } else {
             (
                 HasilDedup::Unik,
                 Vec::new(),
-                format!("tidak ada yang cocok di {searched} perekaman"),
+                format!("Tidak ada yang cocok di {searched} perekaman kabupaten"),
             )
         }
     }
