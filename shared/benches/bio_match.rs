@@ -153,6 +153,23 @@ fn fingerprint(c: &mut Criterion) {
 
 fn iris(c: &mut Criterion) {
     let mut g = c.benchmark_group("iris");
+    // The yardstick: popcounting alone, the bits one 2,048-bit comparison with 31 shifts
+    // counts (31 x (2,048 differing-bit candidates + 2,048 mask bits)), in L1.
+    let words: Vec<u64> = (0..31 * 64u64)
+        .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        .collect();
+    g.throughput(Throughput::Elements(256));
+    g.bench_function("popcount_only_2048bit_rot15_x256", |b| {
+        b.iter_custom(|n| {
+            cpu_timed(n, || {
+                let mut acc = 0;
+                for _ in 0..256 {
+                    acc += rekam_shared::bio::simd::popcount(black_box(&words));
+                }
+                acc
+            })
+        })
+    });
     for (name, shape) in [
         ("2048bit", IrisShape::DAUGMAN_2048),
         ("16x256x2x2", IrisShape::OPEN_IRIS),

@@ -146,6 +146,7 @@ fn sweep() {
                     "early_roots" => p.early_roots = x as usize,
                     "early_score" => p.early_score = x as f32,
                     "min_support" => p.min_support = x as u16,
+                    "cover_support" => p.cover_support = x as u16,
                     "variant" => p.variant = x as u8,
                     "neighbours" => nb = x as usize,
                     _ => panic!("unknown field {field}"),

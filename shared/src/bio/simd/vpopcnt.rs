@@ -112,6 +112,25 @@ fn pass<const G: usize>(
     (iris, common)
 }
 
+/// See [`super::popcount`]: four independent accumulators, so that the adds do not limit it.
+#[target_feature(enable = "avx512f,avx512vpopcntdq")]
+pub(super) fn popcount(words: &[u64]) -> u64 {
+    let (blocks, rest) = words.as_chunks::<32>();
+    let mut acc = [_mm512_setzero_si512(); 4];
+    for b in blocks {
+        for (i, a) in acc.iter_mut().enumerate() {
+            let v = load8(b[i * 8..i * 8 + 8].try_into().unwrap());
+            *a = _mm512_add_epi64(*a, _mm512_popcnt_epi64(v));
+        }
+    }
+    let sum = _mm512_add_epi64(
+        _mm512_add_epi64(acc[0], acc[1]),
+        _mm512_add_epi64(acc[2], acc[3]),
+    );
+    _mm512_reduce_add_epi64(sum) as u64
+        + rest.iter().map(|w| u64::from(w.count_ones())).sum::<u64>()
+}
+
 /// Group `g`'s `w` words of eight lanes each.
 fn group_words(v: &[u64], g: usize, w: usize) -> &[[u64; 8]] {
     let words = v[g * w * 8..(g + 1) * w * 8].as_chunks::<8>().0;
