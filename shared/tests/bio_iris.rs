@@ -317,3 +317,13 @@ mod never_panics {
         }
     }
 }
+
+#[test]
+fn popcount_yardstick_counts_right() {
+    let mut rng = SplitMix64::new(11);
+    for n in [0usize, 1, 31, 32, 33, 1984, 2000] {
+        let words: Vec<u64> = (0..n).map(|_| rng.next_u64()).collect();
+        let want: u64 = words.iter().map(|w| u64::from(w.count_ones())).sum();
+        assert_eq!(rekam_shared::bio::simd::popcount(&words), want, "{n} words");
+    }
+}
