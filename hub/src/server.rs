@@ -109,9 +109,31 @@ async fn sync(
         Err(e) => return error(StatusCode::BAD_REQUEST, e, "body"),
     };
     let storage = st.storage.clone();
+    let dedup = st.dedup.clone();
     let p = peer.clone();
-    let result =
-        tokio::task::spawn_blocking(move || crate::sync::process(storage.as_ref(), &p, &req)).await;
+    let runtime = tokio::runtime::Handle::current();
+    let result = tokio::task::spawn_blocking(move || {
+        let result = crate::sync::process(storage.as_ref(), &p, &req);
+        if let Ok((_, outcome)) = &result
+            && !outcome.updated_ids.is_empty()
+        {
+            // Dedup after the sync transaction committed, off the request: its decisions
+            // reach the office at a following sync. Started here, not after the `.await`
+            // below: a client that hangs up drops this handler, but what was stored must
+            // still be checked. One lock inside the engine keeps concurrent offices
+            // consistent.
+            let ids = outcome.updated_ids.clone();
+            runtime.spawn_blocking(move || {
+                for id in ids {
+                    if let Err(e) = dedup.process(storage.as_ref(), &id) {
+                        tracing::error!(permohonan = %id, error = %e, "dedup failed");
+                    }
+                }
+            });
+        }
+        result
+    })
+    .await;
     let (resp, outcome) = match result {
         Ok(Ok(x)) => x,
         Ok(Err(e)) => return storage_error(e),
@@ -120,23 +142,6 @@ async fn sync(
             return error(StatusCode::INTERNAL_SERVER_ERROR, "sync task failed", "");
         }
     };
-    if !outcome.updated_ids.is_empty() {
-        // Dedup after the sync transaction committed, off the request: its decisions reach
-        // the office at a following sync. One lock inside the engine keeps concurrent offices
-        // consistent.
-        let (storage, dedup, ids) = (
-            st.storage.clone(),
-            st.dedup.clone(),
-            outcome.updated_ids.clone(),
-        );
-        tokio::task::spawn_blocking(move || {
-            for id in ids {
-                if let Err(e) = dedup.process(storage.as_ref(), &id) {
-                    tracing::error!(permohonan = %id, error = %e, "dedup failed");
-                }
-            }
-        });
-    }
     if outcome.docs_updated > 0 || outcome.refused > 0 {
         tracing::info!(
             kecamatan = %peer.kecamatan,

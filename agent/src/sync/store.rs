@@ -208,6 +208,16 @@ pub fn apply(
         )?;
     }
     save_state(conn, id, state)?;
+    // The exchange this message opened is not over until the document goes quiet (`finish`).
+    // Queue it, in this transaction, so that a restart in between resumes it: the hub's feed
+    // cursor moves past it now, and a first message often carries only the hub's heads, not
+    // yet its changes (a decision from district dedup would otherwise never arrive).
+    conn.execute(
+        "INSERT INTO sync_outbox(permohonan_id, queued_at)
+         VALUES (?1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+         ON CONFLICT(permohonan_id) DO NOTHING",
+        [id],
+    )?;
     Ok(changed)
 }
 
@@ -329,6 +339,38 @@ mod tests {
         put_doc(&c, &mut d);
         assert_eq!(outbox_batch(&c, 10, &[]).unwrap(), vec!["p1"]);
         assert!(!finish(&c, "p1", &st).unwrap());
+    }
+
+    #[test]
+    fn a_hub_message_keeps_the_document_queued_until_the_exchange_is_over() {
+        let (_d, c) = db();
+        // The office's copy, in sync with the hub (not queued).
+        let mut office = PermohonanDoc::new("130101-p1", "130101").unwrap();
+        put_doc(&c, &mut office);
+        let mut hub = PermohonanDoc::load(&office.save()).unwrap();
+        let mut st = State::new();
+        st.shared_heads = office.heads();
+        assert!(finish(&c, "130101-p1", &st).unwrap());
+        assert!(outbox_batch(&c, 10, &[]).unwrap().is_empty());
+        // The hub writes a decision; its first message carries its heads, not the change.
+        hub.set_keputusan(&rekam_shared::document::Keputusan {
+            hasil: rekam_shared::document::HasilDedup::Unik,
+            oleh: "sistem".into(),
+            waktu: chrono::Utc::now(),
+            catatan: String::new(),
+            duplikat_dari: vec![],
+        })
+        .unwrap();
+        let mut hub_state = State::new();
+        let first = hub
+            .automerge()
+            .sync()
+            .generate_sync_message(&mut hub_state)
+            .unwrap();
+        let changed = apply(&c, "130101-p1", &first.encode(), &mut st).unwrap();
+        assert!(!changed, "no change yet");
+        // Killed here, the office still knows it has an exchange to finish.
+        assert_eq!(outbox_batch(&c, 10, &[]).unwrap(), vec!["130101-p1"]);
     }
 
     #[test]
