@@ -14,7 +14,6 @@ use rekam_shared::bio::iso::{FingerPosition, FingerprintRecord};
 use rekam_shared::bio::synth::IrisSynth;
 
 use crate::cek::{Cocok, Probe, Sumber};
-use crate::device::protocol::FINGERS;
 
 /// The iris code shape of the device protocol (open-iris v1: 16 x 256 x 2 filters x 2 bits).
 pub const IRIS_SHAPE: IrisShape = IrisShape::OPEN_IRIS;
@@ -46,8 +45,7 @@ pub fn synth_iris(subjek: u64, eye: u8, n: u64) -> Option<(Vec<u8>, u8)> {
 
 /// Finger position of a protocol position name.
 pub fn finger_position(name: &str) -> Option<FingerPosition> {
-    let i = FINGERS.iter().position(|f| *f == name)?;
-    FingerPosition::from_code(i as u8 + 1)
+    FingerPosition::from_name(name)
 }
 
 /// Converts stored/captured samples into a shared gallery person (unparseable samples are

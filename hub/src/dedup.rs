@@ -35,21 +35,6 @@ use crate::storage::{Storage, StorageError};
 /// Who the engine's decisions are from.
 pub const SISTEM: &str = "sistem";
 
-/// Finger position names used in documents (the offices' device protocol), in ISO finger
-/// position order: index + 1 is the ISO/IEC 19794-2 finger position code.
-pub const FINGER_NAMES: [&str; 10] = [
-    "right-thumb",
-    "right-index",
-    "right-middle",
-    "right-ring",
-    "right-little",
-    "left-thumb",
-    "left-index",
-    "left-middle",
-    "left-ring",
-    "left-little",
-];
-
 /// What dedup reads of one application.
 struct Subject {
     id: String,
@@ -337,11 +322,7 @@ impl Index {
 pub fn person_of(bio: &Biometrik, iris_shape: IrisShape) -> Person {
     let mut p = Person::new();
     for (name, data) in &bio.sidik_jari {
-        let Some(position) = FINGER_NAMES
-            .iter()
-            .position(|f| f == name)
-            .and_then(|i| FingerPosition::from_code(i as u8 + 1))
-        else {
+        let Some(position) = FingerPosition::from_name(name) else {
             continue;
         };
         let Ok(record) = FingerprintRecord::parse(data) else {

@@ -407,3 +407,18 @@ fn records_over_64_kib_in_both_standards() {
         Err(TemplateError::LengthMismatch { .. })
     ));
 }
+
+#[test]
+fn finger_names_round_trip_in_iso_order() {
+    use rekam_shared::bio::iso::{FINGER_NAMES, FingerPosition};
+    for (i, name) in FINGER_NAMES.iter().enumerate() {
+        let p = FingerPosition::from_name(name).unwrap();
+        assert_eq!((p.code(), p.name()), (i as u8 + 1, Some(*name)));
+    }
+    assert_eq!(
+        FingerPosition::from_name("right-index"),
+        Some(FingerPosition::RightIndex)
+    );
+    assert_eq!(FingerPosition::from_name("sixth-finger"), None);
+    assert_eq!(FingerPosition::Unknown.name(), None);
+}

@@ -253,16 +253,12 @@ pub fn keputusan(
     conn: &Connection,
     id: &str,
 ) -> Result<Option<rekam_shared::document::Keputusan>, ApiError> {
-    let bytes: Option<Vec<u8>> = conn
-        .query_row(
-            "SELECT doc FROM permohonan_doc WHERE permohonan_id = ?1",
-            [id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let Some(bytes) = bytes else { return Ok(None) };
-    let doc = PermohonanDoc::load(&bytes).map_err(ApiError::internal)?;
-    doc.keputusan().map_err(ApiError::internal)
+    let Some(doc) = crate::sync::store::load_doc(conn, id).map_err(ApiError::internal)? else {
+        return Ok(None);
+    };
+    PermohonanDoc::from_automerge(doc)
+        .keputusan()
+        .map_err(ApiError::internal)
 }
 
 /// Capture summaries of an application.

@@ -57,18 +57,7 @@ impl Modality {
 }
 
 /// The ten finger positions, ISO/IEC 19794-2 codes 1-10 in order.
-pub const FINGERS: [&str; 10] = [
-    "right-thumb",
-    "right-index",
-    "right-middle",
-    "right-ring",
-    "right-little",
-    "left-thumb",
-    "left-index",
-    "left-middle",
-    "left-ring",
-    "left-little",
-];
+pub const FINGERS: [&str; 10] = rekam_shared::bio::iso::FINGER_NAMES;
 
 /// Indonesian name of a position, for the desk.
 pub fn position_label(position: &str) -> &'static str {

@@ -210,7 +210,36 @@ impl FingerPosition {
     pub fn code(self) -> u8 {
         self as u8
     }
+
+    /// The position's name in documents and in the offices' device protocol
+    /// (`right-thumb` .. `left-little`); `None` for [`FingerPosition::Unknown`].
+    pub fn name(self) -> Option<&'static str> {
+        FINGER_NAMES
+            .get(usize::from(self.code()).checked_sub(1)?)
+            .copied()
+    }
+
+    /// The position of a name of [`FINGER_NAMES`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        let i = FINGER_NAMES.iter().position(|f| *f == name)?;
+        Self::from_code(i as u8 + 1)
+    }
 }
+
+/// The ten finger position names used in documents (`Biometrik::sidik_jari` keys) and in the
+/// offices' device protocol, in ISO finger position order: index + 1 is the position code.
+pub const FINGER_NAMES: [&str; 10] = [
+    "right-thumb",
+    "right-index",
+    "right-middle",
+    "right-ring",
+    "right-little",
+    "left-thumb",
+    "left-index",
+    "left-middle",
+    "left-ring",
+    "left-little",
+];
 
 /// One finger view: one impression of one finger.
 #[derive(Clone, PartialEq, Eq)]

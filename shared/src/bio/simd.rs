@@ -242,38 +242,26 @@ fn counts_generic(
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,popcnt")]
-fn counts_avx2(
-    probe_codes: &[u64],
-    probe_masks: &[u64],
-    code: &[u64],
-    mask: &[u64],
-    out: &mut [(u32, u32)],
-) {
-    counts_generic(probe_codes, probe_masks, code, mask, out)
+/// The generic loop compiled for a set of CPU features (callers check them at run time).
+macro_rules! counts_for {
+    ($name:ident, $features:literal) => {
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $features)]
+        fn $name(
+            probe_codes: &[u64],
+            probe_masks: &[u64],
+            code: &[u64],
+            mask: &[u64],
+            out: &mut [(u32, u32)],
+        ) {
+            counts_generic(probe_codes, probe_masks, code, mask, out)
+        }
+    };
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512bw,avx2,popcnt")]
-fn counts_avx512(
-    probe_codes: &[u64],
-    probe_masks: &[u64],
-    code: &[u64],
-    mask: &[u64],
-    out: &mut [(u32, u32)],
-) {
-    counts_generic(probe_codes, probe_masks, code, mask, out)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,avx2,popcnt")]
-fn counts_avx512_vpopcnt(
-    probe_codes: &[u64],
-    probe_masks: &[u64],
-    code: &[u64],
-    mask: &[u64],
-    out: &mut [(u32, u32)],
-) {
-    counts_generic(probe_codes, probe_masks, code, mask, out)
-}
+counts_for!(counts_avx2, "avx2,popcnt");
+counts_for!(counts_avx512, "avx512f,avx512bw,avx2,popcnt");
+counts_for!(
+    counts_avx512_vpopcnt,
+    "avx512f,avx512bw,avx512vpopcntdq,avx2,popcnt"
+);
