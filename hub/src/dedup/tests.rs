@@ -201,3 +201,27 @@ fn unreadable_samples_are_skipped_not_fatal() {
             .is_none()
     );
 }
+
+#[test]
+fn two_offices_recording_one_person_at_once_do_not_miss_each_other() {
+    // Repeated, because the interesting interleavings are timing-dependent.
+    for round in 0..10u16 {
+        let (_d, s) = hub();
+        let e = engine();
+        let (a, b) = (format!("130101-a{round}"), format!("130101-b{round}"));
+        store(&s, &a, 2 * round + 1, &biometrik(6, 0), true);
+        store(&s, &b, 2 * round + 2, &biometrik(6, 1), true);
+        let (ra, rb) = std::thread::scope(|t| {
+            let ha = t.spawn(|| decided(e.process(&s, &a).unwrap()));
+            let hb = t.spawn(|| decided(e.process(&s, &b).unwrap()));
+            (ha.join().unwrap(), hb.join().unwrap())
+        });
+        let mut hasil = [ra.hasil, rb.hasil];
+        hasil.sort_by_key(|h| format!("{h:?}"));
+        assert_eq!(
+            hasil,
+            [HasilDedup::Duplikat, HasilDedup::Unik],
+            "round {round}"
+        );
+    }
+}
