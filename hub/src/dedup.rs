@@ -127,6 +127,11 @@ impl Dedup {
     /// Takes in application `id` after its document changed: decides it if it is a new
     /// subject (see the module documentation).
     pub fn process(&self, storage: &dyn Storage, id: &str) -> Result<Outcome, DedupError> {
+        if self.lock().indexed.contains(id) {
+            // Decided and indexed already (a later change, e.g. the hand-over): nothing to
+            // read again.
+            return Ok(Outcome::AlreadyDecided);
+        }
         let Some(subject) = self.subject(storage, id)? else {
             return Ok(Outcome::NotReady);
         };
