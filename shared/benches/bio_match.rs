@@ -23,18 +23,9 @@ use rekam_shared::bio::synth::IrisSynth;
 #[path = "../tests/support/fvc.rs"]
 mod fvc;
 
-/// CPU time of this thread in ns, or wall time where schedstat is missing.
-fn cpu_ns() -> u64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-        })
-}
+#[path = "../tests/support/cputime.rs"]
+mod cputime;
+use cputime::cpu_ns;
 
 /// Runs `f` `iters` times and reports the CPU time it took.
 fn cpu_timed<R>(iters: u64, mut f: impl FnMut() -> R) -> Duration {

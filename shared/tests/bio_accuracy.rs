@@ -10,6 +10,10 @@ use rekam_shared::bio::iso::FingerprintRecord;
 #[path = "support/fvc.rs"]
 mod fvc;
 
+#[path = "support/cputime.rs"]
+mod cputime;
+use cputime::cpu_ns;
+
 /// EER per database as recorded in docs/biometrics.md (fractions).
 const RECORDED_EER: [(&str, f64); 4] = [
     ("DB1_B", 0.0215),
@@ -105,25 +109,11 @@ fn eer_on_fvc2002_does_not_regress() {
     assert!(failures.is_empty(), "{failures:?}");
 }
 
-/// Parameter sweep for tuning (slow): `cargo test --release -p rekam-shared --test bio_accuracy
-/// -- --ignored --nocapture sweep`. Set BIO_SWEEP to `field=v1,v2;field=...`.
-/// CPU time of this thread in ns (Linux schedstat), so figures do not depend on machine load;
-/// falls back to wall time.
-fn cpu_ns() -> u64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-        })
-}
-
 /// (finger, view, resolution) of one fixture file.
 type RawItem = (String, rekam_shared::bio::iso::FingerView, (u16, u16));
 
+/// Parameter sweep for tuning (slow): `cargo test --release -p rekam-shared --test bio_accuracy
+/// -- --ignored --nocapture sweep`. Set BIO_SWEEP to `field=v1,v2;field=...`.
 #[test]
 #[ignore]
 fn sweep() {

@@ -304,19 +304,7 @@ impl Office {
         let dir = root.join(format!("kantor-{kecamatan}"));
         std::fs::create_dir_all(dir.join("data"))?;
         pki.issue_agent(kecamatan, &dir.join("tls"))?;
-        for (u, role) in [
-            ("reg", "operator-registrasi"),
-            ("rek", "operator-perekaman"),
-            ("kepala", "kepala-ukl"),
-        ] {
-            run(
-                Command::new(agent_exe())
-                    .args(["user", "add", "--data"])
-                    .arg(dir.join("data"))
-                    .args(["--username", u, "--role", role, "--password-stdin"]),
-                Some(PASSWORD),
-            )?;
-        }
+        add_operators(&dir.join("data"), &["reg", "rek", "kepala"])?;
         let sim_port = free_port();
         let mut sim_cmd = Command::new(agent_exe());
         sim_cmd.args(["device-sim", "--listen", &format!("127.0.0.1:{sim_port}")]);
@@ -496,6 +484,28 @@ impl Office {
 
 fn kec_seed(k: &str) -> u64 {
     k.parse::<u64>().unwrap_or(0) % 100
+}
+
+/// Adds demo operators to an office's data folder with `rekam-agent user add` and
+/// [`PASSWORD`]: any of `reg` (operator registrasi), `rek` (operator perekaman) and `kepala`
+/// (kepala UKL).
+pub fn add_operators(data: &Path, users: &[&str]) -> anyhow::Result<()> {
+    for &u in users {
+        let role = match u {
+            "reg" => "operator-registrasi",
+            "rek" => "operator-perekaman",
+            "kepala" => "kepala-ukl",
+            other => bail!("no demo operator {other}"),
+        };
+        run(
+            Command::new(agent_exe())
+                .args(["user", "add", "--data"])
+                .arg(data)
+                .args(["--username", u, "--role", role, "--password-stdin"]),
+            Some(PASSWORD),
+        )?;
+    }
+    Ok(())
 }
 
 /// A resident of kecamatan `k` (valid NIK for that kecamatan), numbered `n`.

@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
-use rekam_tests::harness::{PASSWORD, Proc, agent_exe, free_port, run};
+use rekam_tests::harness::{PASSWORD, Proc, add_operators, agent_exe, free_port};
 use serde_json::{Value, json};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -260,18 +260,7 @@ async fn new_session(driver: &Driver, profile: &Path) -> anyhow::Result<Session>
 
 fn start_office(dir: &Path) -> anyhow::Result<(Proc, Proc, String)> {
     let data = dir.join("data");
-    for (u, role) in [
-        ("reg", "operator-registrasi"),
-        ("rek", "operator-perekaman"),
-    ] {
-        run(
-            Command::new(agent_exe())
-                .args(["user", "add", "--data"])
-                .arg(&data)
-                .args(["--username", u, "--role", role, "--password-stdin"]),
-            Some(PASSWORD),
-        )?;
-    }
+    add_operators(&data, &["reg", "rek"])?;
     let mut sim = Command::new(agent_exe());
     sim.args(["device-sim", "--listen", "127.0.0.1:0"]);
     let sim = Proc::spawn(sim, dir.join("sim.log"), "listening on ")?;

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rekam_tests::harness::{PASSWORD, Proc, agent_exe, resident, run};
+use rekam_tests::harness::{PASSWORD, Proc, add_operators, agent_exe, resident};
 use serde_json::{Value, json};
 
 /// What the agent confirmed (HTTP 2xx) for one application: the number of workflow events
@@ -206,18 +206,7 @@ async fn kill_9_mid_recording_loses_nothing_confirmed() -> anyhow::Result<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir()?;
     let data = dir.path().join("data");
-    for (u, role) in [
-        ("reg", "operator-registrasi"),
-        ("rek", "operator-perekaman"),
-    ] {
-        run(
-            Command::new(agent_exe())
-                .args(["user", "add", "--data"])
-                .arg(&data)
-                .args(["--username", u, "--role", role, "--password-stdin"]),
-            Some(PASSWORD),
-        )?;
-    }
+    add_operators(&data, &["reg", "rek"])?;
     let mut sim = Command::new(agent_exe());
     sim.args(["device-sim", "--listen", "127.0.0.1:0"]);
     let sim = Proc::spawn(sim, dir.path().join("sim.log"), "listening on ")?;
