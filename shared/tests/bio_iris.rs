@@ -155,14 +155,36 @@ fn kernels_agree_on_random_codes_of_odd_sizes() {
                     let want = probe
                         .distance_with_kernel(&b, &opts, Kernel::Portable)
                         .unwrap();
+                    let want_a = probe
+                        .distance_with_kernel(&a, &opts, Kernel::Portable)
+                        .unwrap();
+                    let mut many = Vec::new();
                     for &k in &Kernel::ALL[1..] {
                         let got = probe.distance_with_kernel(&b, &opts, k).unwrap();
-                        assert_eq!(
-                            (got.distance.to_bits(), got.shift),
-                            (want.distance.to_bits(), want.shift),
+                        let case = format!(
                             "{shape} {k:?} code {code_kind} mask {mask_p}% rotations \
                              {probe_rotations}/{rotations} normalise {normalise}"
                         );
+                        assert_eq!(
+                            (got.distance.to_bits(), got.shift),
+                            (want.distance.to_bits(), want.shift),
+                            "{case}"
+                        );
+                        // Many at once: the same answers, in order, across chunk borders.
+                        let gallery: Vec<&IrisTemplate> =
+                            (0..37).map(|i| if i % 3 == 1 { &a } else { &b }).collect();
+                        probe
+                            .distances_with_kernel(&gallery, &opts, k, &mut many)
+                            .unwrap();
+                        assert_eq!(many.len(), gallery.len(), "{case}");
+                        for (i, got) in many.iter().enumerate() {
+                            let want = if i % 3 == 1 { want_a } else { want };
+                            assert_eq!(
+                                (got.distance.to_bits(), got.shift),
+                                (want.distance.to_bits(), want.shift),
+                                "{case} many, template {i}"
+                            );
+                        }
                     }
                 }
             }
@@ -208,6 +230,13 @@ fn malformed_iris_inputs_are_named() {
         hamming_distance(&a, &b, 15),
         Err(IrisError::ShapeMismatch(..))
     ));
+    // Many at once: one template of another shape fails the call, nothing half-written.
+    let mut out = vec![];
+    assert!(matches!(
+        RotatedProbe::new(&a, 15).distances(&[&a, &b, &a], &HdOptions::default(), &mut out),
+        Err(IrisError::ShapeMismatch(..))
+    ));
+    assert!(out.is_empty());
     // Debug never prints code bits.
     assert_eq!(
         format!("{a:?}"),

@@ -478,6 +478,85 @@ impl RotatedProbe {
         self.distance_with_kernel(gallery, opts, Kernel::best())
     }
 
+    /// Distances to many gallery templates, `out[i]` for `gallery[i]` (`out` is cleared
+    /// first): the same answers as [`Self::distance`] one by one, faster per template (15% on
+    /// a 2,048-bit code with 15 rotations; docs/biometrics.md). The 1:N search's call. A
+    /// template of another shape is an error and nothing is written.
+    pub fn distances(
+        &self,
+        gallery: &[&IrisTemplate],
+        opts: &HdOptions,
+        out: &mut Vec<HdResult>,
+    ) -> Result<(), IrisError> {
+        self.distances_with_kernel(gallery, opts, Kernel::best(), out)
+    }
+
+    /// [`Self::distances`] with an explicit popcount kernel (tests, benchmarks).
+    pub fn distances_with_kernel(
+        &self,
+        gallery: &[&IrisTemplate],
+        opts: &HdOptions,
+        kernel: Kernel,
+        out: &mut Vec<HdResult>,
+    ) -> Result<(), IrisError> {
+        out.clear();
+        if let Some(g) = gallery.iter().find(|g| g.shape != self.shape) {
+            return Err(IrisError::ShapeMismatch(self.shape, g.shape));
+        }
+        let r = self.rotations.min(opts.rotations);
+        if r == self.rotations && kernel == Kernel::Avx512Vpopcnt && kernel.available() {
+            let norm = self.normalisation(opts);
+            let interleaved = self.interleaved();
+            // Slices and answers on the stack, a block at a time: no allocation per call.
+            const BLOCK: usize = 64;
+            let mut answers = [(1.0, 0); BLOCK];
+            for block in gallery.chunks(BLOCK) {
+                let mut words: [(&[u64], &[u64]); BLOCK] = [(&[], &[]); BLOCK];
+                for (w, g) in words.iter_mut().zip(block) {
+                    *w = (&g.code, &g.mask);
+                }
+                let answers = &mut answers[..block.len()];
+                if !simd::best_rotation_many(
+                    kernel,
+                    interleaved,
+                    &words[..block.len()],
+                    norm,
+                    answers,
+                ) {
+                    break;
+                }
+                out.extend(
+                    answers
+                        .iter()
+                        .map(|&(distance, shift)| HdResult { distance, shift }),
+                );
+            }
+            if out.len() == gallery.len() {
+                return Ok(());
+            }
+            out.clear();
+        }
+        for g in gallery {
+            out.push(self.distance_with_kernel(g, opts, kernel)?);
+        }
+        Ok(())
+    }
+
+    /// open-iris's normalisation as the kernels take it, if `opts` asks for it.
+    fn normalisation(&self, opts: &HdOptions) -> Option<simd::Normalisation> {
+        opts.normalise.then_some(simd::Normalisation {
+            mean: opts.norm_mean,
+            gradient: opts.norm_gradient,
+        })
+    }
+
+    /// The rotations laid out for the VPOPCNTDQ kernel (made on first use).
+    fn interleaved(&self) -> &simd::Interleaved {
+        let w = self.shape.words();
+        self.interleaved
+            .get_or_init(|| simd::Interleaved::new(&self.codes, &self.masks, w, self.rotations))
+    }
+
     /// [`Self::distance`] with an explicit popcount kernel (tests, benchmarks).
     pub fn distance_with_kernel(
         &self,
@@ -494,16 +573,14 @@ impl RotatedProbe {
         let n = 2 * r + 1;
         let range = skip * w..(skip + n) * w;
         if r == self.rotations && kernel == Kernel::Avx512Vpopcnt {
-            let norm = opts.normalise.then_some(simd::Normalisation {
-                mean: opts.norm_mean,
-                gradient: opts.norm_gradient,
-            });
-            let interleaved = self
-                .interleaved
-                .get_or_init(|| simd::Interleaved::new(&self.codes, &self.masks, w, r));
-            if let Some((distance, shift)) =
-                simd::best_rotation(kernel, interleaved, &gallery.code, &gallery.mask, norm)
-            {
+            let norm = self.normalisation(opts);
+            if let Some((distance, shift)) = simd::best_rotation(
+                kernel,
+                self.interleaved(),
+                &gallery.code,
+                &gallery.mask,
+                norm,
+            ) {
                 return Ok(HdResult { distance, shift });
             }
         }
