@@ -233,3 +233,36 @@ fn templates_straight_from_record_bytes() {
         .is_err()
     );
 }
+
+#[test]
+fn iris_search_across_blocks_scores_every_eye_it_can() {
+    // 700 persons, so the search's iris blocks (256 persons) have borders to cross; some
+    // have one eye, some an eye of another shape (not comparable: skipped, not an error).
+    let synth = IrisSynth::new(IrisShape::DAUGMAN_2048);
+    let other = IrisSynth::new(IrisShape::OPEN_IRIS_200);
+    let mut g = Gallery::default();
+    for p in 0..700u64 {
+        let mut person = Person::new().with_iris(Eye::Right, synth.capture(p, Eye::Right, 0));
+        person = match p % 3 {
+            0 => person.with_iris(Eye::Left, synth.capture(p, Eye::Left, 0)),
+            1 => person.with_iris(Eye::Left, other.capture(p, Eye::Left, 0)),
+            _ => person,
+        };
+        g.insert(p, person);
+    }
+    for target in [0u64, 255, 256, 511, 513, 699] {
+        let probe = Person::new()
+            .with_iris(Eye::Right, synth.capture(target, Eye::Right, 4))
+            .with_iris(Eye::Left, synth.capture(target, Eye::Left, 4));
+        let found = g.search(&probe, 700);
+        // Every person shares at least the right eye with the probe.
+        assert_eq!(found.len(), 700, "target {target}");
+        assert_eq!(
+            (found[0].id, found[0].verdict),
+            (target, Verdict::Match),
+            "{:?}",
+            &found[..3]
+        );
+        assert!(found[1..].iter().all(|c| c.verdict == Verdict::NoMatch));
+    }
+}
