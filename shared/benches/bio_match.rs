@@ -207,6 +207,25 @@ fn iris(c: &mut Criterion) {
             })
         });
     }
+    // Out of the caches: 65,536 templates (32 MiB of codes and masks), one `distances` call.
+    let synth = IrisSynth::new(IrisShape::DAUGMAN_2048);
+    let big: Vec<_> = (0..65_536u64)
+        .map(|p| synth.capture(p, Eye::Right, 0))
+        .collect();
+    let refs: Vec<&_> = big.iter().collect();
+    let probe = RotatedProbe::new(&synth.capture(3, Eye::Right, 1), 15);
+    let opts = HdOptions::default();
+    let mut out = Vec::with_capacity(refs.len());
+    g.throughput(Throughput::Elements(refs.len() as u64));
+    g.sample_size(10);
+    g.bench_function("2048bit_rot15_distances_x65536", |b| {
+        b.iter_custom(|n| {
+            cpu_timed(n, || {
+                probe.distances(black_box(&refs), &opts, &mut out).unwrap();
+                out.iter().map(|r| r.distance).sum::<f64>()
+            })
+        })
+    });
     g.finish();
 }
 

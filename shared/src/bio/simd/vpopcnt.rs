@@ -81,8 +81,12 @@ pub(super) fn best_many(
         return;
     }
     let mut counts = [Counts::<G>::new(); CHUNK];
-    for (items, outs) in gallery.chunks(CHUNK).zip(out.chunks_mut(CHUNK)) {
-        for (c, &(code, mask)) in counts.iter_mut().zip(items) {
+    for (i, (items, outs)) in gallery.chunks(CHUNK).zip(out.chunks_mut(CHUNK)).enumerate() {
+        for (j, (c, &(code, mask))) in counts.iter_mut().zip(items).enumerate() {
+            if let Some(&(next_code, next_mask)) = gallery.get(i * CHUNK + j + PREFETCH_AHEAD) {
+                prefetch(next_code);
+                prefetch(next_mask);
+            }
             // A template of the wrong size counts as no common bit at any shift: (1.0, 0).
             *c = if code.len() != w || mask.len() != w {
                 Counts::new()
@@ -143,6 +147,20 @@ impl<const G: usize> Counts<G> {
     /// Lane `l`'s (differing, common) counts.
     fn lane(&self, l: usize) -> (u64, u64) {
         (self.iris[l / 8].0[l % 8], self.common[l / 8].0[l % 8])
+    }
+}
+
+/// How many templates ahead [`best_many`] asks for the gallery's words.
+const PREFETCH_AHEAD: usize = 4;
+
+/// Asks for `words` (their first 1 KiB) to be brought into the cache ahead of use: a large
+/// gallery does not fit in the caches, and its templates lie scattered on the heap where the
+/// hardware prefetcher does not guess them.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn prefetch(words: &[u64]) {
+    for line in words.chunks(8).take(16) {
+        _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast());
     }
 }
 
