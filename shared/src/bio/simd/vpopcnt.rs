@@ -108,7 +108,7 @@ pub(super) fn best_many(
                 ahead(2 * k);
                 ahead(2 * k + 1);
                 if fits(&pair[0]) && fits(&pair[1]) {
-                    let (x, y) = pass_pair::<G>(probe, pair[0], pair[1]);
+                    let [x, y] = pass_many::<G, 2>(probe, 0, [pair[0], pair[1]]);
                     (c[0], c[1]) = (Counts::store(x), Counts::store(y));
                 } else {
                     for (c, item) in c.iter_mut().zip(pair) {
@@ -315,8 +315,20 @@ fn pass<const G: usize>(
     code: &[u64],
     mask: &[u64],
 ) -> ([__m512i; G], [__m512i; G]) {
+    let [counts] = pass_many::<G, 1>(probe, g0, [(code, mask)]);
+    counts
+}
+
+/// [`pass`] for `T` gallery templates at once: each probe vector is loaded once for all `T`.
+#[inline]
+#[target_feature(enable = "avx512f,avx512vpopcntdq")]
+fn pass_many<const G: usize, const T: usize>(
+    probe: &Interleaved,
+    g0: usize,
+    gallery: [(&[u64], &[u64]); T],
+) -> [([__m512i; G], [__m512i; G]); T] {
     let w = probe.words;
-    let (code, mask) = (&code[..w], &mask[..w]);
+    let gallery = gallery.map(|(code, mask)| (&code[..w], &mask[..w]));
     // Each group's words as [`Line`]s, exactly `w` of them (asserted, so that the indexing
     // below needs no bounds checks in the loop).
     let mut pcs: [&[Line]; G] = [&[]; G];
@@ -325,66 +337,30 @@ fn pass<const G: usize>(
         pcs[g] = group_words(&probe.codes, g0 + g, w);
         pms[g] = group_words(&probe.masks, g0 + g, w);
     }
-    let mut iris = [_mm512_setzero_si512(); G];
-    let mut common = [_mm512_setzero_si512(); G];
-    for b in 0..w {
-        let (gc, gm) = (
-            _mm512_set1_epi64(code[b] as i64),
-            _mm512_set1_epi64(mask[b] as i64),
-        );
-        for g in 0..G {
-            let m = _mm512_and_si512(load8(&pms[g][b].0), gm);
-            // 0x28 = (a ^ b) & c.
-            let d = _mm512_ternarylogic_epi64::<0x28>(load8(&pcs[g][b].0), gc, m);
-            iris[g] = _mm512_add_epi64(iris[g], _mm512_popcnt_epi64(d));
-            common[g] = _mm512_add_epi64(common[g], _mm512_popcnt_epi64(m));
-        }
-    }
-    (iris, common)
-}
-
-/// [`pass`] over groups `0..G` for two gallery templates at once.
-#[inline]
-#[target_feature(enable = "avx512f,avx512vpopcntdq")]
-#[allow(clippy::type_complexity)]
-fn pass_pair<const G: usize>(
-    probe: &Interleaved,
-    (code_a, mask_a): (&[u64], &[u64]),
-    (code_b, mask_b): (&[u64], &[u64]),
-) -> (([__m512i; G], [__m512i; G]), ([__m512i; G], [__m512i; G])) {
-    let w = probe.words;
-    let (code_a, mask_a, code_b, mask_b) = (&code_a[..w], &mask_a[..w], &code_b[..w], &mask_b[..w]);
-    let mut pcs: [&[Line]; G] = [&[]; G];
-    let mut pms: [&[Line]; G] = [&[]; G];
-    for g in 0..G {
-        pcs[g] = group_words(&probe.codes, g, w);
-        pms[g] = group_words(&probe.masks, g, w);
-    }
     let zero = _mm512_setzero_si512();
-    let (mut iris_a, mut common_a, mut iris_b, mut common_b) =
-        ([zero; G], [zero; G], [zero; G], [zero; G]);
+    let mut counts = [([zero; G], [zero; G]); T];
     for b in 0..w {
-        let (ca, ma) = (
-            _mm512_set1_epi64(code_a[b] as i64),
-            _mm512_set1_epi64(mask_a[b] as i64),
-        );
-        let (cb, mb) = (
-            _mm512_set1_epi64(code_b[b] as i64),
-            _mm512_set1_epi64(mask_b[b] as i64),
-        );
+        let mut words = [(zero, zero); T];
+        for t in 0..T {
+            words[t] = (
+                _mm512_set1_epi64(gallery[t].0[b] as i64),
+                _mm512_set1_epi64(gallery[t].1[b] as i64),
+            );
+        }
         for g in 0..G {
             let (pc, pm) = (load8(&pcs[g][b].0), load8(&pms[g][b].0));
-            let m = _mm512_and_si512(pm, ma);
-            let d = _mm512_ternarylogic_epi64::<0x28>(pc, ca, m);
-            iris_a[g] = _mm512_add_epi64(iris_a[g], _mm512_popcnt_epi64(d));
-            common_a[g] = _mm512_add_epi64(common_a[g], _mm512_popcnt_epi64(m));
-            let m = _mm512_and_si512(pm, mb);
-            let d = _mm512_ternarylogic_epi64::<0x28>(pc, cb, m);
-            iris_b[g] = _mm512_add_epi64(iris_b[g], _mm512_popcnt_epi64(d));
-            common_b[g] = _mm512_add_epi64(common_b[g], _mm512_popcnt_epi64(m));
+            for t in 0..T {
+                let (gc, gm) = words[t];
+                let (iris, common) = &mut counts[t];
+                let m = _mm512_and_si512(pm, gm);
+                // 0x28 = (a ^ b) & c.
+                let d = _mm512_ternarylogic_epi64::<0x28>(pc, gc, m);
+                iris[g] = _mm512_add_epi64(iris[g], _mm512_popcnt_epi64(d));
+                common[g] = _mm512_add_epi64(common[g], _mm512_popcnt_epi64(m));
+            }
         }
     }
-    ((iris_a, common_a), (iris_b, common_b))
+    counts
 }
 
 /// See [`super::popcount`]: four independent accumulators, so that the adds do not limit it.
