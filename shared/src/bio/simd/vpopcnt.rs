@@ -6,9 +6,16 @@
 //! ternary-logic op (differing bits inside it), two VPOPCNTQ and two adds. The word loop runs
 //! over up to four groups at once so that each gallery word is loaded once for 32 rotations:
 //! that took the load port off the critical path (14 instead of 16.5 cycles a rotation,
-//! measured). The minimum is kept per lane in vector registers too, comparing fractions by
-//! cross-multiplication, and the groups are merged as a tree (their latency is what the end
-//! of a comparison costs).
+//! measured). The probe's words lie on cache-line boundaries ([`Line`]).
+//!
+//! The minimum over the shifts: for plain distances [`plain_minimum`] approximates every
+//! lane, keeps those near the least as candidates and decides between them exactly in
+//! integers; for normalised ones, exact per-lane merges ([`BestLanes`], fractions compared by
+//! cross-multiplication, groups merged as a tree). [`best_many`] (one probe, many templates,
+//! the 1:N search's call) counts a chunk of templates before taking their minimums, so that
+//! the minimums, chains of dependent steps, overlap one another instead of holding up the
+//! next count; it also prefetches the gallery and, for probes larger than L1, counts two
+//! templates per pass.
 //!
 //! Per-rotation counts ([`super::rotation_counts`], used when fewer shifts are asked than the
 //! probe was prepared for) use the generic loop compiled for this CPU instead (`super`).
@@ -80,6 +87,10 @@ pub(super) fn best_many(
         }
         return;
     }
+    // A probe larger than L1 (32 KiB) is read from L2 once per pass: then two templates a
+    // pass, which halves those reads (16,256,2,2: 0.80 -> 0.99 M/s). A smaller probe stays in
+    // L1 and pairs gain nothing (2,048 bits: 7.3 -> 7.2 M/s), measured.
+    let paired = w * G * 2 * size_of::<Line>() > 32 * 1024;
     let mut counts = [Counts::<G>::new(); CHUNK];
     for (i, (items, outs)) in gallery.chunks(CHUNK).zip(out.chunks_mut(CHUNK)).enumerate() {
         let fits = |&(code, mask): &(&[u64], &[u64])| code.len() == w && mask.len() == w;
@@ -91,10 +102,6 @@ pub(super) fn best_many(
                 Counts::new()
             }
         };
-        // A probe larger than L1 (32 KiB) is read from L2 once per pass: then two templates a
-        // pass, which halves those reads (16,256,2,2: 0.80 -> 0.99 M/s). A smaller probe stays
-        // in L1 and pairs gain nothing (2,048 bits: 7.3 -> 7.2 M/s), measured.
-        let paired = w * G * 2 * size_of::<Line>() > 32 * 1024;
         let ahead = |k: usize| {
             if let Some(&(code, mask)) = gallery.get(i * CHUNK + k + PREFETCH_AHEAD) {
                 prefetch(code);
