@@ -12,7 +12,7 @@
 //! ```
 //!
 //! [`Nik::from_str`] checks the structure, the region (against the built-in
-//! [`RegionDirectory`](crate::region::RegionDirectory)), that the day/month is a real date in at
+//! [`RegionDirectory`]), that the day/month is a real date in at
 //! least one century and that the serial is not 0000. The century is not in the NIK: resolve it
 //! with [`Nik::tanggal_lahir`] against a reference date (born no later than the reference date).
 
