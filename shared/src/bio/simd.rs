@@ -149,7 +149,8 @@ struct Line([u64; 8]);
 /// eight rotations, word-major, so that one 512-bit vector holds the same word of eight
 /// rotations and each popcount lane counts one rotation (no horizontal sums). Word `b` of
 /// rotation `8g + j` is at `(g * words + b) * 8 + j`; lanes past the last rotation are zero
-/// (an empty mask, which never counts). Each group-word's eight lanes share one 64-byte cache line.
+/// (an empty mask, which never counts). Each group-word's eight lanes share one 64-byte
+/// cache line.
 #[derive(Clone)]
 pub struct Interleaved {
     words: usize,
