@@ -160,7 +160,9 @@ impl FingerprintTemplate {
             .collect();
         let n = points.len();
         let mut edges: Vec<Edge> = Vec::with_capacity(n * neighbours.min(n.saturating_sub(1)));
-        let mut near: Vec<(i32, usize)> = Vec::with_capacity(n);
+        // Squared distances in i64: a record may declare a tiny resolution (1 px/cm), which
+        // scales coordinates up to ~3.2 M and their squares past i32 (found by cargo-fuzz).
+        let mut near: Vec<(i64, usize)> = Vec::with_capacity(n);
         for (i, p) in points.iter().enumerate() {
             near.clear();
             near.extend(
@@ -169,7 +171,7 @@ impl FingerprintTemplate {
                     .enumerate()
                     .filter(|&(j, _)| j != i)
                     .map(|(j, q)| {
-                        let (dx, dy) = (q.x - p.x, q.y - p.y);
+                        let (dx, dy) = ((q.x - p.x) as i64, (q.y - p.y) as i64);
                         (dx * dx + dy * dy, j)
                     }),
             );
