@@ -5,7 +5,7 @@ iso_record: the 320 FVC2002 ISO records and the invalid ones from shared/tests/f
 ANSI 378 forms of 40 of them (same conversion as to_ansi in shared/tests/bio_iso.rs).
 iris_text: open-iris templates from shared/tests/fixtures/iris, as the target reads them
 (first byte = shape selector, then "code\\nmask\\n", "code|mask", or a shape line first).
-Run from /work/main: python3 fuzz/seed_corpus.py
+Run from the repository root: python3 fuzz/seed_corpus.py
 """
 import glob
 import os
@@ -33,7 +33,8 @@ def main():
     os.makedirs(iso_dir, exist_ok=True)
     records = sorted(glob.glob(f"{FIX}/fingerprints/fvc2002-iso/*/*.iso"))
     invalid = sorted(glob.glob(f"{FIX}/fingerprints/invalid-iso/*.iso"))
-    invalid += sorted(glob.glob("/work/shared/data/fingerprints/invalid-iso/*.iso"))
+    # The reference data beside the checkout, when present.
+    invalid += sorted(glob.glob("../shared/data/fingerprints/invalid-iso/*.iso"))
     for i, path in enumerate(records + invalid):
         data = open(path, "rb").read()
         open(os.path.join(iso_dir, f"seed_{i:03}.iso"), "wb").write(data)
