@@ -881,17 +881,23 @@ struct MinQueue<'a> {
 impl MinQueue<'_> {
     #[inline(always)]
     fn push(&mut self, key: u32) {
-        let mut i = self.len;
+        let hole = self.len;
         self.len += 1;
-        while i > 0 {
-            let parent = (i - 1) / 2;
+        self.sift_up(hole, key);
+    }
+
+    /// Puts `key` into the heap at the empty slot `hole` or above, moving larger parents down.
+    #[inline(always)]
+    fn sift_up(&mut self, mut hole: usize, key: u32) {
+        while hole > 0 {
+            let parent = (hole - 1) / 2;
             if self.keys[parent] <= key {
                 break;
             }
-            self.keys[i] = self.keys[parent];
-            i = parent;
+            self.keys[hole] = self.keys[parent];
+            hole = parent;
         }
-        self.keys[i] = key;
+        self.keys[hole] = key;
     }
 
     /// Takes the smallest key. Bottom-up: the hole left at the root goes down to a leaf along
@@ -918,15 +924,7 @@ impl MinQueue<'_> {
             self.keys[hole] = self.keys[child];
             hole = child;
         }
-        while hole > 0 {
-            let parent = (hole - 1) / 2;
-            if self.keys[parent] <= key {
-                break;
-            }
-            self.keys[hole] = self.keys[parent];
-            hole = parent;
-        }
-        self.keys[hole] = key;
+        self.sift_up(hole, key);
         Some(top)
     }
 }
