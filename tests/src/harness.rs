@@ -497,15 +497,20 @@ pub fn add_operators(data: &Path, users: &[&str]) -> anyhow::Result<()> {
             "kepala" => "kepala-ukl",
             other => bail!("no demo operator {other}"),
         };
-        run(
-            Command::new(agent_exe())
-                .args(["user", "add", "--data"])
-                .arg(data)
-                .args(["--username", u, "--role", role, "--password-stdin"]),
-            Some(PASSWORD),
-        )?;
+        add_user(data, u, role, PASSWORD)?;
     }
     Ok(())
+}
+
+/// `rekam-agent user add` with `password` on stdin; its output, or an error with its message.
+pub fn add_user(data: &Path, user: &str, role: &str, password: &str) -> anyhow::Result<String> {
+    run(
+        Command::new(agent_exe())
+            .args(["user", "add", "--data"])
+            .arg(data)
+            .args(["--username", user, "--role", role, "--password-stdin"]),
+        Some(password),
+    )
 }
 
 /// A resident of kecamatan `k` (valid NIK for that kecamatan), numbered `n`.

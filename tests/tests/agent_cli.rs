@@ -5,18 +5,8 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use rekam_tests::harness::{PASSWORD, Proc, agent_exe, run};
+use rekam_tests::harness::{PASSWORD, Proc, add_user, agent_exe, run};
 use serde_json::{Value, json};
-
-fn user_add(data: &Path, user: &str, role: &str, password: &str) -> anyhow::Result<String> {
-    run(
-        Command::new(agent_exe())
-            .args(["user", "add", "--data"])
-            .arg(data)
-            .args(["--username", user, "--role", role, "--password-stdin"]),
-        Some(password),
-    )
-}
 
 fn fails(cmd: &mut Command) -> String {
     let out = cmd.stdin(Stdio::null()).output().expect("run rekam-agent");
@@ -72,13 +62,13 @@ async fn operators_config_backup_and_restore() -> anyhow::Result<()> {
             .args(["--username", "x1", "--role", "lurah", "--password-stdin"]),
     );
     assert!(err.contains("peran tidak dikenal"), "{err}");
-    let weak = user_add(&data, "reg", "operator-registrasi", "pendek").unwrap_err();
+    let weak = add_user(&data, "reg", "operator-registrasi", "pendek").unwrap_err();
     assert!(weak.to_string().contains("at least 8"), "{weak}");
-    let bad = user_add(&data, "Budi Santoso", "operator-registrasi", PASSWORD).unwrap_err();
+    let bad = add_user(&data, "Budi Santoso", "operator-registrasi", PASSWORD).unwrap_err();
     assert!(bad.to_string().contains("username"), "{bad}");
-    user_add(&data, "reg", "operator-registrasi", PASSWORD)?;
-    user_add(&data, "rek", "operator-perekaman", PASSWORD)?;
-    let dup = user_add(&data, "reg", "kepala-ukl", PASSWORD).unwrap_err();
+    add_user(&data, "reg", "operator-registrasi", PASSWORD)?;
+    add_user(&data, "rek", "operator-perekaman", PASSWORD)?;
+    let dup = add_user(&data, "reg", "kepala-ukl", PASSWORD).unwrap_err();
     assert!(dup.to_string().contains("already exists"), "{dup}");
 
     // A config file with an unknown key is refused, naming it.
