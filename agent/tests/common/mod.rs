@@ -180,6 +180,70 @@ impl Office {
         assert!(r.status().is_success());
     }
 
+    /// The whole stored state of the office, read through a separate read-only connection:
+    /// every row of every table (the automerge documents' bytes among them, in
+    /// `permohonan_doc`), plus each document's heads decoded from those bytes. Two snapshots
+    /// are equal only if nothing at all was written in between.
+    pub fn snapshot(&self) -> Snapshot {
+        let c = rusqlite::Connection::open_with_flags(
+            self.dir.path().join("data/rekam-agent.db"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap();
+        let tables: Vec<String> = c
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let mut rows = std::collections::BTreeMap::new();
+        for t in &tables {
+            let mut st = c.prepare(&format!("SELECT * FROM \"{t}\"")).unwrap();
+            let n = st.column_count();
+            let mut all: Vec<Vec<String>> = st
+                .query_map([], |r| {
+                    (0..n)
+                        .map(|i| {
+                            Ok(match r.get_ref(i)? {
+                                rusqlite::types::ValueRef::Null => "NULL".to_owned(),
+                                rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                                rusqlite::types::ValueRef::Real(v) => v.to_string(),
+                                rusqlite::types::ValueRef::Text(v) => {
+                                    format!("'{}'", String::from_utf8_lossy(v))
+                                }
+                                rusqlite::types::ValueRef::Blob(v) => {
+                                    format!("x'{}'", hex::encode(v))
+                                }
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            all.sort();
+            rows.insert(t.clone(), all);
+        }
+        let mut heads = std::collections::BTreeMap::new();
+        let mut st = c
+            .prepare("SELECT permohonan_id, doc FROM permohonan_doc")
+            .unwrap();
+        let docs = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))
+            .unwrap();
+        for d in docs {
+            let (id, bytes) = d.unwrap();
+            let mut doc = rekam_shared::document::PermohonanDoc::load(&bytes).unwrap();
+            heads.insert(id, doc.heads().iter().map(|h| h.to_string()).collect());
+        }
+        assert!(
+            tables.iter().any(|t| t == "permohonan_doc") && tables.len() >= 15,
+            "the snapshot sees every table: {tables:?}"
+        );
+        Snapshot { rows, heads }
+    }
+
     /// Counts rows of a table through a separate read-only connection.
     pub fn count(&self, sql: &str) -> i64 {
         let c = rusqlite::Connection::open_with_flags(
@@ -188,6 +252,31 @@ impl Office {
         )
         .unwrap();
         c.query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+}
+
+/// Everything an office has stored: rows per table, and the heads of each automerge document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    /// Table name to its rows (each row's values as SQL literals), sorted.
+    pub rows: std::collections::BTreeMap<String, Vec<Vec<String>>>,
+    /// Application id to its document's heads.
+    pub heads: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+impl Snapshot {
+    /// Panics with the first difference if `after` differs from `self`.
+    pub fn assert_unchanged(&self, after: &Snapshot, what: &str) {
+        for (t, rows) in &self.rows {
+            let later = after.rows.get(t);
+            assert_eq!(Some(rows), later, "{what}: table {t} changed");
+        }
+        assert_eq!(
+            self.rows.keys().collect::<Vec<_>>(),
+            after.rows.keys().collect::<Vec<_>>(),
+            "{what}: tables changed"
+        );
+        assert_eq!(self.heads, after.heads, "{what}: automerge documents changed");
     }
 }
 
