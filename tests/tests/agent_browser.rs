@@ -4,13 +4,15 @@
 //! the receipt (one A5 page when printed), the waiting-room display, the proof of recording
 //! and the register book, on a 1366x768 window.
 //!
-//! Skipped (with a message) when `chromium` or `chromedriver` is not installed.
+//! Fails when `chromium` or `chromedriver` is not installed, unless `REKAM_SKIP_MISSING=1`
+//! asks to skip it ([`rekam_tests::external`]).
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
+use rekam_tests::external::{self, Needed};
 use rekam_tests::harness::{PASSWORD, Proc, add_operators, agent_exe, free_port};
 use serde_json::{Value, json};
 
@@ -292,14 +294,11 @@ async fn login(s: &Session, base: &str, user: &str) -> anyhow::Result<()> {
 
 #[tokio::test]
 async fn one_resident_through_steps_1_to_4_in_chromium() -> anyhow::Result<()> {
-    if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
-        // CI (`.ci/run`) installs both and sets REKAM_REQUIRE_BROWSER: there it must run.
-        if std::env::var_os("REKAM_REQUIRE_BROWSER").is_some() {
-            anyhow::bail!(
-                "{CHROMIUM} and {CHROMEDRIVER} are required (apt-get install chromium chromium-driver)"
-            );
-        }
-        eprintln!("SKIPPED: chromium/chromedriver not installed");
+    // A missing browser fails the test unless REKAM_SKIP_MISSING=1 asks to skip it.
+    if let Needed::Skip(_) = external::require(
+        &[CHROMIUM, CHROMEDRIVER],
+        "apt-get install chromium chromium-driver",
+    )? {
         return Ok(());
     }
     let _ = rustls::crypto::ring::default_provider().install_default();
