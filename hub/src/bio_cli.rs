@@ -6,6 +6,10 @@
 //!   (line 1 the code, line 2 the mask, base64 of numpy `packbits`).
 //! - `eval DIR`: all unordered pairs of `FINGER_IMPRESSION.iso` files in DIR; prints EER, FNMR at
 //!   FMR 1% and 0.1%, and FNMR at zero false matches.
+//! - `one-many --probe FILE.iso --path DIR [--load-factor N] [--threads N]`: one probe against
+//!   every `*.iso` under DIR (each loaded N times, shuffled in memory), the best candidate and
+//!   the throughput in fingerprint comparisons per second, in the manner of OpenAFIS's
+//!   `one-many` command, so both can be compared on identical work.
 //!
 //! Errors name the file (and line) at fault. Nothing prints biometric data.
 
@@ -54,6 +58,28 @@ enum BioCommand {
         #[arg(long)]
         scores: Option<PathBuf>,
     },
+    /// One probe against a gallery of every `*.iso` under a folder: best candidate, throughput.
+    OneMany {
+        /// The probe's ISO/ANSI minutiae record.
+        #[arg(long)]
+        probe: PathBuf,
+        /// Folder searched recursively for `*.iso` records (the gallery).
+        #[arg(long)]
+        path: PathBuf,
+        /// How many times each record is loaded into the gallery (a larger gallery from the
+        /// same data, as OpenAFIS's `--load-factor`).
+        #[arg(long, default_value_t = 1)]
+        load_factor: usize,
+        /// Threads searching slices of the gallery at once.
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// Searches timed (the figure is their total).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Seed of the in-memory shuffle.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 /// Runs `rekam-hub bio`.
@@ -68,6 +94,24 @@ pub fn run(args: BioArgs) -> anyhow::Result<()> {
             b,
         } => iris_hd(&shape, rotations, normalise, &a, &b),
         BioCommand::Eval { dir, scores } => eval(&dir, scores.as_deref()),
+        BioCommand::OneMany {
+            probe,
+            path,
+            load_factor,
+            threads,
+            runs,
+            seed,
+        } => {
+            let opts = OneManyOptions {
+                load_factor,
+                threads,
+                runs,
+                seed,
+            };
+            let r = one_many(&probe, &path, &opts)?;
+            print!("{}", r.report(&opts));
+            Ok(())
+        }
     }
 }
 
@@ -239,6 +283,164 @@ pub fn eval_dir(dir: &Path, scores_out: Option<&Path>) -> anyhow::Result<(usize,
     Ok((items.len(), r, n as f64 / elapsed.as_secs_f64()))
 }
 
+/// How `one-many` builds its gallery and searches it.
+#[derive(Debug, Clone)]
+pub struct OneManyOptions {
+    /// Copies of each record in the gallery (at least 1).
+    pub load_factor: usize,
+    /// Searching threads (at least 1).
+    pub threads: usize,
+    /// Timed searches (at least 1).
+    pub runs: usize,
+    /// Shuffle seed.
+    pub seed: u64,
+}
+
+/// What `one-many` measured.
+#[derive(Debug, Clone)]
+pub struct OneManyResult {
+    /// Records found under the folder.
+    pub records: usize,
+    /// Templates in the gallery (records x load factor).
+    pub gallery: usize,
+    /// File (relative to the folder) of the best-scoring candidate, and its score.
+    pub best: (String, f32),
+    /// Comparisons made in the timed searches.
+    pub comparisons: u64,
+    /// Wall-clock seconds of the timed searches.
+    pub seconds: f64,
+    /// Seconds to load, prepare and shuffle the gallery.
+    pub load_seconds: f64,
+}
+
+impl OneManyResult {
+    /// Comparisons per second over all threads.
+    pub fn per_second(&self) -> f64 {
+        self.comparisons as f64 / self.seconds
+    }
+
+    /// The lines the command prints.
+    pub fn report(&self, o: &OneManyOptions) -> String {
+        format!(
+            "records          {}\n\
+             gallery          {} templates (load factor {})\n\
+             loaded in        {:.2} s\n\
+             best candidate   {} (score {:.3})\n\
+             searches         {} x {} comparisons on {} thread(s) in {:.3} s\n\
+             throughput       {:.0} comparisons/s ({:.0} per thread)\n",
+            self.records,
+            self.gallery,
+            o.load_factor,
+            self.load_seconds,
+            self.best.0,
+            self.best.1,
+            o.runs,
+            self.gallery,
+            o.threads,
+            self.seconds,
+            self.per_second(),
+            self.per_second() / o.threads as f64,
+        )
+    }
+}
+
+/// Every `*.iso` file under `dir`, sorted.
+fn iso_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).with_context(|| format!("{}: cannot list", d.display()))? {
+            let p = e?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("iso")) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// `one-many`: loads the gallery, then searches `probe` against all of it `runs` times.
+pub fn one_many(probe: &Path, dir: &Path, o: &OneManyOptions) -> anyhow::Result<OneManyResult> {
+    use rekam_shared::bio::synth::SplitMix64;
+    if o.load_factor == 0 || o.threads == 0 || o.runs == 0 {
+        bail!("--load-factor, --threads and --runs must be at least 1");
+    }
+    let started = Instant::now();
+    let probe = load_template(probe)?;
+    let files = iso_files(dir)?;
+    if files.is_empty() {
+        bail!("{}: no *.iso records found", dir.display());
+    }
+    let mut names = Vec::with_capacity(files.len());
+    let mut gallery: Vec<(u32, FingerprintTemplate)> =
+        Vec::with_capacity(files.len() * o.load_factor);
+    for (i, f) in files.iter().enumerate() {
+        let t = load_template(f)?;
+        names.push(
+            f.strip_prefix(dir)
+                .unwrap_or(f)
+                .to_string_lossy()
+                .into_owned(),
+        );
+        // Each copy is its own allocation, as separately loaded templates would be.
+        for _ in 0..o.load_factor {
+            gallery.push((i as u32, t.clone()));
+        }
+    }
+    // Fisher-Yates with a seeded generator: the same seed, the same gallery order.
+    let mut rng = SplitMix64::new(o.seed);
+    for i in (1..gallery.len()).rev() {
+        let j = rng.below(i as u64 + 1) as usize;
+        gallery.swap(i, j);
+    }
+    let load_seconds = started.elapsed().as_secs_f64();
+    let chunk = gallery.len().div_ceil(o.threads);
+    let mut best = (0u32, f32::MIN);
+    let start = Instant::now();
+    for _ in 0..o.runs {
+        let per_thread: Vec<(u32, f32)> = std::thread::scope(|s| {
+            let handles: Vec<_> = gallery
+                .chunks(chunk)
+                .map(|part| {
+                    let probe = &probe;
+                    s.spawn(move || {
+                        let mut m = FingerprintMatcher::new(probe);
+                        let mut best = (0u32, f32::MIN);
+                        for (file, t) in part {
+                            let score = m.score(t);
+                            if score > best.1 {
+                                best = (*file, score);
+                            }
+                        }
+                        best
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("search thread"))
+                .collect()
+        });
+        for b in per_thread {
+            if b.1 > best.1 || (b.1 == best.1 && b.0 < best.0) {
+                best = b;
+            }
+        }
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    Ok(OneManyResult {
+        records: files.len(),
+        gallery: gallery.len(),
+        best: (names[best.0 as usize].clone(), best.1),
+        comparisons: (gallery.len() * o.runs) as u64,
+        seconds,
+        load_seconds,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,6 +493,43 @@ mod tests {
         assert_eq!((n, r.genuine, r.impostor), (80, 280, 2880));
         assert!(r.eer < 0.02, "{r:?}");
         assert!(eval_dir(&fixtures().join("fingerprints/invalid-iso"), None).is_err());
+    }
+
+    #[test]
+    fn one_many_finds_the_probe_itself_in_a_shuffled_gallery() {
+        let dir = fixtures().join("fingerprints/fvc2002-iso");
+        let probe = dir.join("DB2_B/105_3.iso");
+        let o = OneManyOptions {
+            load_factor: 3,
+            threads: 2,
+            runs: 2,
+            seed: 7,
+        };
+        let r = one_many(&probe, &dir, &o).unwrap();
+        assert_eq!(r.records, 320, "every *.iso under the folder, recursively");
+        assert_eq!(r.gallery, 960);
+        assert_eq!(r.comparisons, 1_920);
+        // The probe's own record is in the gallery and scores highest.
+        assert_eq!(r.best.0, "DB2_B/105_3.iso", "{r:?}");
+        let one = one_many(
+            &probe,
+            &dir,
+            &OneManyOptions {
+                threads: 1,
+                seed: 8,
+                ..o.clone()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            one.best, r.best,
+            "threads and shuffle do not change the answer"
+        );
+        assert!(r.report(&o).contains("best candidate   DB2_B/105_3.iso"));
+        let err = one_many(&probe, &fixtures().join("iris"), &o).unwrap_err();
+        assert!(format!("{err:#}").contains("no *.iso"), "{err:#}");
+        let err = one_many(&dir.join("nope.iso"), &dir, &o).unwrap_err();
+        assert!(format!("{err:#}").contains("nope.iso"), "{err:#}");
     }
 
     #[test]
