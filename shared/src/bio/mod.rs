@@ -5,6 +5,7 @@
 //! - [`iris`]: open-iris compatible iris codes and the masked fractional Hamming distance.
 //! - [`simd`]: runtime-dispatched popcount kernels used by [`iris`].
 //! - [`synth`]: a seeded synthetic iris generator for demos and load tests.
+//! - [`synth_finger`]: a seeded synthetic fingerprint (minutiae) generator with FVC-like statistics.
 //! - [`fusion`]: fingerprint + iris scores to one decision and a [`fusion::Verdict`].
 //! - [`gallery`]: an in-memory gallery of persons for 1:N search.
 //! - [`eval`]: EER and FNMR at fixed FMR from score sets.
@@ -19,3 +20,4 @@ pub mod iris;
 pub mod iso;
 pub mod simd;
 pub mod synth;
+pub mod synth_finger;
