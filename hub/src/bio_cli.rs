@@ -10,6 +10,10 @@
 //!   every `*.iso` under DIR (each loaded N times, shuffled in memory), the best candidate and
 //!   the throughput in fingerprint comparisons per second, in the manner of OpenAFIS's
 //!   `one-many` command, so both can be compared on identical work.
+//! - `district --persons N`: a synthetic district (`rekam_shared::bio::synth_district`) in a 1:N
+//!   gallery: memory per person, the planted duplicates' second recordings and as many new
+//!   persons searched against it; missed and false duplicates at the configured thresholds and
+//!   the search time (p50, p99).
 //!
 //! Errors name the file (and line) at fault. Nothing prints biometric data.
 
@@ -22,6 +26,7 @@ use rekam_shared::bio::eval::{ErrorRates, error_rates, finger_of};
 use rekam_shared::bio::fingerprint::{FingerprintMatcher, FingerprintTemplate};
 use rekam_shared::bio::iris::{HdOptions, IrisShape, IrisTemplate, hamming_distance_with};
 use rekam_shared::bio::iso::FingerprintRecord;
+use rekam_shared::bio::synth_district::{District, DistrictSpec};
 
 /// Arguments of `rekam-hub bio`.
 #[derive(Debug, clap::Args)]
@@ -80,6 +85,31 @@ enum BioCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Dedup accuracy and speed on a synthetic district.
+    District {
+        /// Persons in the gallery.
+        #[arg(long, default_value_t = 10_000)]
+        persons: u64,
+        /// Share of them recorded a second time at another office.
+        #[arg(long, default_value_t = 0.01)]
+        duplicates: f64,
+        /// New persons searched to count false duplicates (default: as many as duplicates).
+        #[arg(long)]
+        new_persons: Option<u64>,
+        /// Fingers per person (0..=10).
+        #[arg(long, default_value_t = 10)]
+        fingers: usize,
+        /// Iris code shape (rows,cols,filters,phases); `none` for no irises. The default is
+        /// the shape the offices send (open-iris).
+        #[arg(long, default_value = "16,256,2,2")]
+        iris_shape: String,
+        /// Threads building the gallery.
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+        /// Seed of the district.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 /// Runs `rekam-hub bio`.
@@ -110,6 +140,33 @@ pub fn run(args: BioArgs) -> anyhow::Result<()> {
             };
             let r = one_many(&probe, &path, &opts)?;
             print!("{}", r.report(&opts));
+            Ok(())
+        }
+        BioCommand::District {
+            persons,
+            duplicates,
+            new_persons,
+            fingers,
+            iris_shape,
+            threads,
+            seed,
+        } => {
+            let irises = iris_shape != "none";
+            let spec = DistrictSpec {
+                persons,
+                duplicate_share: duplicates,
+                fingers: fingers.min(10),
+                irises,
+                iris_shape: if irises {
+                    iris_shape.parse().context("--iris-shape")?
+                } else {
+                    IrisShape::DAUGMAN_2048
+                },
+                seed,
+                ..DistrictSpec::default()
+            };
+            let r = district(spec, new_persons, threads.max(1));
+            print!("{}", r.report());
             Ok(())
         }
     }
@@ -441,6 +498,153 @@ pub fn one_many(probe: &Path, dir: &Path, o: &OneManyOptions) -> anyhow::Result<
     })
 }
 
+/// What `district` measured.
+#[derive(Debug, Clone)]
+pub struct DistrictResult {
+    /// Persons in the gallery.
+    pub persons: usize,
+    /// Seconds to generate and prepare the gallery.
+    pub build_seconds: f64,
+    /// Resident memory the gallery added, bytes per person (`None` where /proc is missing).
+    pub bytes_per_person: Option<f64>,
+    /// Planted duplicates searched / found as duplicates / left as cases for a person.
+    pub duplicates: usize,
+    pub found: usize,
+    pub duplicate_cases: usize,
+    /// New persons searched / wrongly called duplicates / cases for a person.
+    pub new_persons: usize,
+    pub false_duplicates: usize,
+    pub new_cases: usize,
+    /// Search time per probe, milliseconds: p50, p99.
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+}
+
+impl DistrictResult {
+    /// The lines the command prints.
+    pub fn report(&self) -> String {
+        let pct = |a: usize, b: usize| 100.0 * a as f64 / b.max(1) as f64;
+        let missed = self.duplicates - self.found - self.duplicate_cases;
+        format!(
+            "gallery          {} persons, built in {:.1} s, {}\n\
+             duplicates       {} planted: {} found ({:.2} %), {} cases for a person, {} missed ({:.2} %)\n\
+             new persons      {}: {} false duplicates ({:.3} %), {} cases for a person ({:.2} %)\n\
+             search           p50 {:.1} ms, p99 {:.1} ms (one thread)\n",
+            self.persons,
+            self.build_seconds,
+            self.bytes_per_person
+                .map_or("memory not measured".into(), |b| format!(
+                    "{:.0} bytes ({:.1} KiB) per person",
+                    b,
+                    b / 1024.0
+                )),
+            self.duplicates,
+            self.found,
+            pct(self.found, self.duplicates),
+            self.duplicate_cases,
+            missed,
+            pct(missed, self.duplicates),
+            self.new_persons,
+            self.false_duplicates,
+            pct(self.false_duplicates, self.new_persons),
+            self.new_cases,
+            pct(self.new_cases, self.new_persons),
+            self.p50_ms,
+            self.p99_ms,
+        )
+    }
+}
+
+/// Resident set size of this process in bytes, from /proc.
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
+/// `district`: builds the gallery of every person's first recording, then searches the planted
+/// second recordings and `new_persons` persons who are not in it.
+pub fn district(spec: DistrictSpec, new_persons: Option<u64>, threads: usize) -> DistrictResult {
+    use rekam_shared::bio::fusion::Verdict;
+    use rekam_shared::bio::gallery::{Gallery, GalleryConfig};
+    let d = District::new(spec.clone());
+    let started = Instant::now();
+    let before = resident_bytes();
+    let chunk = spec.persons.div_ceil(threads as u64).max(1);
+    let parts: Vec<Vec<(u64, rekam_shared::bio::gallery::Person)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads as u64)
+            .map(|t| {
+                let d = &d;
+                s.spawn(move || {
+                    let end = ((t + 1) * chunk).min(d.spec().persons);
+                    (t * chunk..end).map(|p| (p, d.person(p, 0))).collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("build thread"))
+            .collect()
+    });
+    let mut gallery = Gallery::new(GalleryConfig::default());
+    for (p, person) in parts.into_iter().flatten() {
+        gallery.insert(p, person);
+    }
+    let build_seconds = started.elapsed().as_secs_f64();
+    let bytes_per_person = match (before, resident_bytes()) {
+        (Some(a), Some(b)) if spec.persons > 0 => {
+            Some(b.saturating_sub(a) as f64 / spec.persons as f64)
+        }
+        _ => None,
+    };
+    let mut times = Vec::new();
+    let mut search = |probe: &rekam_shared::bio::gallery::Person| {
+        let t = Instant::now();
+        let found = gallery.search(probe, 5);
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+        found
+    };
+    let (mut found, mut duplicate_cases) = (0, 0);
+    for &p in d.duplicated() {
+        let c = search(&d.person(p, 1));
+        if c.iter().any(|c| c.id == p && c.verdict == Verdict::Match) {
+            found += 1;
+        } else if c.iter().any(|c| c.verdict != Verdict::NoMatch) {
+            duplicate_cases += 1;
+        }
+    }
+    let n_new = new_persons.unwrap_or(d.duplicated().len() as u64);
+    let (mut false_duplicates, mut new_cases) = (0, 0);
+    for p in spec.persons..spec.persons + n_new {
+        let c = search(&d.person(p, 0));
+        if c.iter().any(|c| c.verdict == Verdict::Match) {
+            false_duplicates += 1;
+        } else if c.iter().any(|c| c.verdict == Verdict::PossibleMatch) {
+            new_cases += 1;
+        }
+    }
+    times.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
+    let q = |f: f64| {
+        times
+            .get(((times.len().max(1) - 1) as f64 * f) as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
+    DistrictResult {
+        persons: gallery.len(),
+        build_seconds,
+        bytes_per_person,
+        duplicates: d.duplicated().len(),
+        found,
+        duplicate_cases,
+        new_persons: n_new as usize,
+        false_duplicates,
+        new_cases,
+        p50_ms: q(0.5),
+        p99_ms: q(0.99),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -530,6 +734,24 @@ mod tests {
         assert!(format!("{err:#}").contains("no *.iso"), "{err:#}");
         let err = one_many(&dir.join("nope.iso"), &dir, &o).unwrap_err();
         assert!(format!("{err:#}").contains("nope.iso"), "{err:#}");
+    }
+
+    #[test]
+    fn district_finds_planted_duplicates_and_calls_new_persons_new() {
+        let spec = DistrictSpec {
+            persons: 600,
+            duplicate_share: 0.05,
+            fingers: 2,
+            iris_shape: "8,128,1,2".parse().unwrap(),
+            ..DistrictSpec::default()
+        };
+        let r = district(spec, Some(30), 2);
+        assert_eq!(r.persons, 600);
+        assert!(r.duplicates > 10, "{r:?}");
+        assert_eq!(r.found, r.duplicates, "{}", r.report());
+        assert_eq!(r.false_duplicates, 0, "{}", r.report());
+        assert_eq!(r.new_persons, 30);
+        assert!(r.report().contains("0 missed"), "{}", r.report());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! - [`simd`]: runtime-dispatched popcount kernels used by [`iris`].
 //! - [`synth`]: a seeded synthetic iris generator for demos and load tests.
 //! - [`synth_finger`]: a seeded synthetic fingerprint (minutiae) generator with FVC-like statistics.
+//! - [`synth_district`]: a synthetic district (persons, offices, planted duplicates) from both.
 //! - [`fusion`]: fingerprint + iris scores to one decision and a [`fusion::Verdict`].
 //! - [`gallery`]: an in-memory gallery of persons for 1:N search.
 //! - [`eval`]: EER and FNMR at fixed FMR from score sets.
@@ -20,4 +21,5 @@ pub mod iris;
 pub mod iso;
 pub mod simd;
 pub mod synth;
+pub mod synth_district;
 pub mod synth_finger;
