@@ -20,7 +20,8 @@
 //!
 //! [`check_incoming`] is the ownership rule the hub applies to every change a peer sends,
 //! before the change is stored: it looks at the patches between the document before and after
-//! the peer's changes and refuses anything the sender does not own.
+//! the peer's changes and refuses anything the sender does not own. [`PermohonanDoc::keadaan`]
+//! is the second check: the document's events replayed through the SOP state machine.
 
 use std::collections::BTreeMap;
 
