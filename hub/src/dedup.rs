@@ -1,8 +1,9 @@
 //! District-wide deduplication: the hub's answer to "does this resident already hold an
 //! identity anywhere in the district?".
 //!
-//! An application becomes a dedup subject when its office has recorded it (the workflow has a
-//! `PerekamanBerhasil` event) and its document carries biometrics. The engine keeps an
+//! An application becomes a dedup subject when its office has recorded it (its events, replayed
+//! through the SOP state machine by [`PermohonanDoc::keadaan`], reach `Terekam` or
+//! `Diserahkan`) and its document carries biometrics. The engine keeps an
 //! in-memory district index of every recorded application (NIK -> applications, and a
 //! [`Gallery`] of the persons' irises and fingerprints), rebuilt from storage when the hub
 //! starts. Each new subject is checked, under one lock so that two offices recording the same
@@ -28,7 +29,7 @@ use rekam_shared::bio::iris::{Eye, IrisShape, IrisTemplate};
 use rekam_shared::bio::iso::{FingerPosition, FingerprintRecord};
 use rekam_shared::document::{Biometrik, HasilDedup, Keputusan, PermohonanDoc};
 use rekam_shared::nik::Nik;
-use rekam_shared::workflow::{Aksi, Peristiwa};
+use rekam_shared::workflow::Status;
 
 use crate::storage::{Storage, StorageError};
 
@@ -202,15 +203,12 @@ impl Dedup {
                 .flatten()
                 .and_then(|p| p.get("nik")?.as_str()?.parse::<Nik>().ok())
                 .map(|n| n.to_string());
-            // Events this hub cannot read (another schema) do not make a recording.
-            let recorded = doc
-                .peristiwa_as::<Peristiwa>()
-                .map(|events| {
-                    events
-                        .iter()
-                        .any(|p| matches!(p.aksi, Aksi::PerekamanBerhasil { .. }))
-                })
-                .unwrap_or(false);
+            // Recorded only if the events, replayed through the SOP state machine, reach a
+            // successful recording; events that do not replay (another schema, or a run that
+            // breaks the SOP) do not make a recording.
+            let recorded = doc.keadaan().is_ok_and(|k| {
+                matches!(k.status, Status::Terekam { .. } | Status::Diserahkan { .. })
+            });
             let decided = doc.keputusan().map_err(|e| e.to_string())?.is_some();
             // Templates are prepared only for what will be searched or indexed.
             let person = if recorded || decided {

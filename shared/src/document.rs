@@ -20,7 +20,8 @@
 //!
 //! [`check_incoming`] is the ownership rule the hub applies to every change a peer sends,
 //! before the change is stored: it looks at the patches between the document before and after
-//! the peer's changes and refuses anything the sender does not own.
+//! the peer's changes and refuses anything the sender does not own. [`PermohonanDoc::keadaan`]
+//! is the second check: the document's events replayed through the SOP state machine.
 
 use std::collections::BTreeMap;
 
@@ -31,6 +32,8 @@ use automerge::{
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
+
+use crate::workflow::{self, JenisAksi, Keadaan, PelanggaranSop, Peristiwa};
 
 /// The schema version written by this code. Readers accept every version up to this one.
 pub const SCHEMA_VERSION: u64 = 1;
@@ -104,6 +107,27 @@ pub enum DocumentError {
         /// Why.
         reason: &'static str,
     },
+}
+
+/// Why a document's event list does not replay through the SOP state machine
+/// ([`PermohonanDoc::keadaan`]). The messages name event indexes, kinds and workflow rules,
+/// never the events' free text.
+#[derive(Debug, thiserror::Error)]
+pub enum PeristiwaTidakSah {
+    /// The `peristiwa` section is not a list.
+    #[error(transparent)]
+    Dokumen(#[from] DocumentError),
+    /// Event `index` is not a [`Peristiwa`] this code reads.
+    #[error("peristiwa #{index} ({}) tidak dapat dibaca sebagai peristiwa SOP", jenis.unwrap_or("jenis tidak dikenal"))]
+    TidakTerbaca {
+        /// Index of the event in the list.
+        index: usize,
+        /// Its kind, if that much is recognised.
+        jenis: Option<&'static str>,
+    },
+    /// An event breaks the SOP.
+    #[error(transparent)]
+    Sop(#[from] PelanggaranSop),
 }
 
 /// Reference to a large binary (photo, signature, image) stored content-addressed outside the
@@ -445,6 +469,26 @@ impl PermohonanDoc {
                 })
             })
             .collect()
+    }
+
+    /// The SOP state this document's events lead to: every event read as a
+    /// [`Peristiwa`] and the list replayed through the one state machine
+    /// ([`workflow::replay`], from [`Keadaan::awal`]). The hub checks every document an office
+    /// sends with this, and dedup reads "recorded" from it.
+    pub fn keadaan(&self) -> Result<Keadaan, PeristiwaTidakSah> {
+        let mut events = Vec::new();
+        for (index, j) in read_events(&self.doc)?.into_iter().enumerate() {
+            // Only the kind is named, never the serde message: it may quote a value.
+            let jenis = j
+                .get("type")
+                .and_then(|t| serde_json::from_value::<JenisAksi>(t.clone()).ok())
+                .map(JenisAksi::nama);
+            match serde_json::from_value::<Peristiwa>(j) {
+                Ok(e) => events.push(e),
+                Err(_) => return Err(PeristiwaTidakSah::TidakTerbaca { index, jenis }),
+            }
+        }
+        Ok(workflow::replay(&events)?)
     }
 
     /// Writes the biometric references, touching only what changed.

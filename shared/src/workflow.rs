@@ -748,5 +748,37 @@ pub fn apply(state: &Keadaan, e: &Peristiwa) -> Result<Keadaan, WorkflowError> {
     })
 }
 
+/// An event list that breaks the SOP: the first refused event, by its 0-based index in the
+/// list, and why [`apply`] refused it.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("peristiwa #{index} ({aksi}) ditolak: {error}")]
+pub struct PelanggaranSop {
+    /// Index of the refused event in the list.
+    pub index: usize,
+    /// Its kind.
+    pub aksi: &'static str,
+    /// Why the state machine refused it.
+    pub error: WorkflowError,
+}
+
+/// Replays a whole event list from [`Keadaan::awal`] through [`apply`], the way a peer that
+/// received a document re-checks it: the state the events lead to, or the first event that
+/// breaks the SOP. Uses only the events' own timestamps, so the answer is the same on every
+/// machine. A valid prefix (an application still in progress) replays fine.
+pub fn replay<'a>(
+    peristiwa: impl IntoIterator<Item = &'a Peristiwa>,
+) -> Result<Keadaan, PelanggaranSop> {
+    peristiwa
+        .into_iter()
+        .enumerate()
+        .try_fold(Keadaan::awal(), |state, (index, e)| {
+            apply(&state, e).map_err(|error| PelanggaranSop {
+                index,
+                aksi: e.aksi.jenis().nama(),
+                error,
+            })
+        })
+}
+
 #[cfg(test)]
 mod tests;

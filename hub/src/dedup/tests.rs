@@ -9,7 +9,7 @@ use rekam_shared::document::{Biometrik, HasilDedup, PermohonanDoc};
 use rekam_shared::nik::Nik;
 use rekam_shared::penduduk::JenisKelamin;
 use rekam_shared::region::KodeKecamatan;
-use rekam_shared::workflow::{Aksi, Peran, Peristiwa};
+use rekam_shared::workflow::{Aksi, NomorAntrian, Peran, Peristiwa};
 use serde_json::json;
 
 use super::*;
@@ -64,28 +64,59 @@ fn biometrik(who: u64, capture: u64) -> Biometrik {
     }
 }
 
-/// Stores application `id` of resident `n` as its office would after recording (or not).
-fn store(s: &SqliteStorage, id: &str, n: u16, bio: &Biometrik, recorded: bool) {
-    let mut d = PermohonanDoc::new(id, "130101").unwrap();
-    d.set_penduduk(&penduduk(n)).unwrap();
-    let now = chrono::Utc::now();
-    let mut events = vec![Peristiwa::new(
-        now,
-        "reg",
-        Peran::OperatorRegistrasi,
-        Aksi::PermohonanDibuat,
-    )];
+/// An event at minute `menit` of a fixed morning, by the usual operator of `peran`.
+fn ev(menit: i64, peran: Peran, aksi: Aksi) -> Peristiwa {
+    let waktu = chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap()
+        + chrono::TimeDelta::minutes(menit);
+    let operator = if peran == Peran::OperatorRegistrasi {
+        "reg"
+    } else {
+        "rek"
+    };
+    Peristiwa::new(waktu, operator, peran, aksi)
+}
+
+/// The events of a visit up to a successful recording of application `id` (each step by the
+/// role the SOP gives it), or only up to the queue number if not `recorded`.
+fn perjalanan(id: &str, recorded: bool) -> Vec<Peristiwa> {
+    let reg = Peran::OperatorRegistrasi;
+    let rek = Peran::OperatorPerekaman;
+    let mut events = vec![
+        ev(0, reg, Aksi::PermohonanDibuat),
+        ev(1, reg, Aksi::BerkasDiterima),
+        ev(2, reg, Aksi::BerkasBenar),
+        ev(
+            3,
+            reg,
+            Aksi::NomorAntrianDiberikan {
+                nomor_antrian: NomorAntrian(1),
+            },
+        ),
+    ];
     if recorded {
-        events.push(Peristiwa::new(
-            now,
-            "rek",
-            Peran::OperatorPerekaman,
+        events.push(ev(4, rek, Aksi::Dipanggil));
+        events.push(ev(
+            5,
+            rek,
             Aksi::PerekamanBerhasil {
                 nomor_bukti: format!("B-{id}"),
             },
         ));
     }
-    d.append_peristiwa(&events).unwrap();
+    events
+}
+
+/// Stores application `id` of resident `n` as its office would after recording (or not).
+fn store(s: &SqliteStorage, id: &str, n: u16, bio: &Biometrik, recorded: bool) {
+    store_events(s, id, n, bio, &perjalanan(id, recorded));
+}
+
+/// Stores application `id` with these events, straight into storage (not through sync, which
+/// would refuse events that break the SOP).
+fn store_events(s: &SqliteStorage, id: &str, n: u16, bio: &Biometrik, events: &[Peristiwa]) {
+    let mut d = PermohonanDoc::new(id, "130101").unwrap();
+    d.set_penduduk(&penduduk(n)).unwrap();
+    d.append_peristiwa(events).unwrap();
     d.set_biometrik(bio).unwrap();
     let bytes = d.save();
     s.transaction(&mut |tx| tx.save_doc(id, "130101", &bytes, false))
@@ -224,4 +255,56 @@ fn two_offices_recording_one_person_at_once_do_not_miss_each_other() {
             "round {round}"
         );
     }
+}
+
+#[test]
+fn recorded_means_the_replayed_state_not_any_perekaman_berhasil() {
+    let (_d, s) = hub();
+    let e = engine();
+    let berhasil = |b: &str| Aksi::PerekamanBerhasil {
+        nomor_bukti: b.into(),
+    };
+    let rek = Peran::OperatorPerekaman;
+    // A "recording" with none of the steps before it.
+    store_events(
+        &s,
+        "130101-alone",
+        1,
+        &biometrik(1, 0),
+        &[ev(0, rek, berhasil("B-1"))],
+    );
+    // Opened, then "recorded" without documents, check, queue number or call.
+    store_events(
+        &s,
+        "130101-skipped",
+        2,
+        &biometrik(2, 0),
+        &[
+            ev(0, Peran::OperatorRegistrasi, Aksi::PermohonanDibuat),
+            ev(1, rek, berhasil("B-2")),
+        ],
+    );
+    // Every step, but the recording fired by the registration desk.
+    let mut wrong_role = perjalanan("130101-role", false);
+    wrong_role.push(ev(4, rek, Aksi::Dipanggil));
+    wrong_role.push(ev(5, Peran::OperatorRegistrasi, berhasil("B-3")));
+    store_events(&s, "130101-role", 3, &biometrik(3, 0), &wrong_role);
+    for id in ["130101-alone", "130101-skipped", "130101-role"] {
+        assert_eq!(e.process(&s, id).unwrap(), Outcome::NotReady, "{id}");
+    }
+    // Nor does a restarted hub take them for recordings.
+    let e = engine();
+    assert_eq!(e.rebuild(&s).unwrap(), 0);
+    for id in ["130101-alone", "130101-skipped", "130101-role"] {
+        let doc = PermohonanDoc::load(&s.load_doc(id).unwrap().unwrap().bytes).unwrap();
+        assert_eq!(doc.keputusan().unwrap(), None, "{id}");
+    }
+    // A real recording, and one already handed over, are.
+    store(&s, "130101-ok", 4, &biometrik(4, 0), true);
+    decided(e.process(&s, "130101-ok").unwrap());
+    let mut handed = perjalanan("130101-handed", true);
+    handed.push(ev(6, rek, Aksi::DiterimaPenduduk));
+    store_events(&s, "130101-handed", 5, &biometrik(5, 0), &handed);
+    decided(e.process(&s, "130101-handed").unwrap());
+    assert_eq!(e.len(), 2);
 }

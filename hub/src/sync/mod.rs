@@ -4,7 +4,9 @@
 //! document it loads the stored document and this peer's sync state, applies the office's
 //! automerge sync message, checks every resulting patch with
 //! [`rekam_shared::document::check_incoming`] (refusing, logging and auditing anything the office
-//! does not own), stores the document and the new sync state, and answers with the hub's own
+//! does not own), replays the document's events through the SOP state machine
+//! ([`PermohonanDoc::keadaan`], refusing a document whose events break the SOP the same way),
+//! stores the document and the new sync state, and answers with the hub's own
 //! sync message. It then adds the documents the hub itself changed for this office since the
 //! office's cursor (the return path of decisions). Sync states are decoded fresh for every
 //! request, so a lost response or a replayed request changes nothing: the next exchange simply
@@ -165,6 +167,13 @@ fn one_doc(tx: &dyn Tx, peer: &PeerIdentity, d: &DocMessage) -> Result<DocResult
             if let Err(refusal) = check_incoming(&mut doc, &before, &sender, &d.id) {
                 return Ok(Err(refusal.to_string()));
             }
+            // The events must be a run of the SOP (or a valid beginning of one): replayed
+            // through the one state machine, with their own timestamps.
+            let checked = PermohonanDoc::from_automerge(doc);
+            if let Err(pelanggaran) = checked.keadaan() {
+                return Ok(Err(format!("SOP: {pelanggaran}")));
+            }
+            doc = checked.into_automerge();
             tx.save_doc(&d.id, &peer.kecamatan, &doc.save(), false)?;
             updated = true;
         }

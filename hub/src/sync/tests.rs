@@ -3,8 +3,56 @@
 
 use super::*;
 use crate::storage::sqlite::SqliteStorage;
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use rekam_shared::document::HasilDedup;
+use rekam_shared::workflow::{
+    Aksi, AlasanGagal, AlasanTerlambat, NomorAntrian, Peran, Peristiwa, Status,
+};
 use serde_json::json;
+
+const REG: Peran = Peran::OperatorRegistrasi;
+const REK: Peran = Peran::OperatorPerekaman;
+
+/// `menit` minutes into a fixed morning at the office.
+fn t(menit: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0).unwrap() + TimeDelta::minutes(menit)
+}
+
+/// An event at minute `menit` by the usual operator of `peran`.
+fn ev(menit: i64, peran: Peran, aksi: Aksi) -> Peristiwa {
+    let operator = if peran == REG { "rina" } else { "budi" };
+    Peristiwa::new(t(menit), operator, peran, aksi)
+}
+
+/// The first `n` events of a visit that goes well, one minute apart, each by the role the SOP
+/// gives it: opened, documents received and correct, queued, called, recorded, handed over.
+fn perjalanan(n: usize) -> Vec<Peristiwa> {
+    let semua = vec![
+        ev(0, REG, Aksi::PermohonanDibuat),
+        ev(1, REG, Aksi::BerkasDiterima),
+        ev(2, REG, Aksi::BerkasBenar),
+        ev(
+            3,
+            REG,
+            Aksi::NomorAntrianDiberikan {
+                nomor_antrian: NomorAntrian(7),
+            },
+        ),
+        ev(4, REK, Aksi::Dipanggil),
+        ev(
+            5,
+            REK,
+            Aksi::PerekamanBerhasil {
+                nomor_bukti: "TBP-001".into(),
+            },
+        ),
+        ev(6, REK, Aksi::DiterimaPenduduk),
+    ];
+    semua.into_iter().take(n).collect()
+}
+
+/// A NIK that must never appear in a refusal reason (reasons are logged and audited).
+const NIK: &str = "1301075208050003";
 
 fn peer(k: &str) -> PeerIdentity {
     PeerIdentity {
@@ -29,12 +77,17 @@ impl Office {
         }
     }
 
+    /// A new application whose documents were just received (steps 1 done, step 2 running).
     fn record(&mut self, id: &str, kec: &str) {
+        self.record_with(id, kec, &perjalanan(2));
+    }
+
+    /// A new application with these events (any JSON: the office may be faulty).
+    fn record_with<T: serde::Serialize>(&mut self, id: &str, kec: &str, events: &[T]) {
         let mut d = PermohonanDoc::new(id, kec).unwrap();
-        d.set_penduduk(&json!({"nama": format!("Penduduk {id}")}))
+        d.set_penduduk(&json!({"nama": format!("Penduduk {id}"), "nik": NIK}))
             .unwrap();
-        d.append_peristiwa(&[json!({"type": "berkas_diterima"})])
-            .unwrap();
+        d.append_peristiwa(events).unwrap();
         self.docs.push((id.into(), d, State::new()));
     }
 
@@ -113,10 +166,8 @@ fn office_documents_reach_the_hub_with_identical_heads() {
         assert_eq!(hub_heads(&s, &id), o.doc(&id).heads());
     }
     // Later edits travel too.
-    o.doc("130101-p3")
-        .append_peristiwa(&[json!({"type": "berkas_diterima"}), json!({"type": "x"})])
-        .unwrap();
-    o.sync(&s);
+    o.doc("130101-p3").append_peristiwa(&perjalanan(4)).unwrap();
+    assert!(o.sync(&s).0.is_empty());
     assert_eq!(hub_heads(&s, "130101-p3"), o.doc("130101-p3").heads());
 }
 
@@ -294,4 +345,239 @@ fn garbage_messages_are_refused_not_fatal() {
     let (resp, out) = process(&s, &peer("130101"), &req).unwrap();
     assert_eq!(out.refused, 2);
     assert_eq!(resp.refused.len(), 2);
+}
+
+/// Events as the JSON the document holds (to mix valid events with malformed ones).
+fn as_json(events: &[Peristiwa]) -> Vec<serde_json::Value> {
+    events
+        .iter()
+        .map(|e| serde_json::to_value(e).unwrap())
+        .collect()
+}
+
+#[test]
+fn documents_whose_events_break_the_sop_are_refused_audited_and_not_stored() {
+    let (_d, s) = hub();
+    let berhasil = || Aksi::PerekamanBerhasil {
+        nomor_bukti: "TBP-009".into(),
+    };
+    // (id, events, what the reason must say)
+    let cases: Vec<(&str, Vec<serde_json::Value>, &[&str])> = vec![
+        (
+            "130101-recorded-alone",
+            as_json(&[ev(0, REK, berhasil())]),
+            &[
+                "peristiwa #0 (perekaman_berhasil)",
+                "tidak boleh pada status 'baru'",
+            ],
+        ),
+        (
+            "130101-recorded-without-steps",
+            as_json(&[ev(0, REG, Aksi::PermohonanDibuat), ev(1, REK, berhasil())]),
+            &[
+                "peristiwa #1 (perekaman_berhasil)",
+                "tidak boleh pada status 'penyerahan_berkas'",
+            ],
+        ),
+        (
+            "130101-wrong-role",
+            as_json(&[ev(0, REK, Aksi::PermohonanDibuat)]),
+            &[
+                "peristiwa #0 (permohonan_dibuat)",
+                "peran operator-perekaman tidak berwenang",
+            ],
+        ),
+        (
+            "130101-recorded-by-registration",
+            as_json(&[&perjalanan(5)[..], &[ev(5, REG, berhasil())]].concat()),
+            &["peristiwa #5", "peran operator-registrasi tidak berwenang"],
+        ),
+        (
+            "130101-time-backwards",
+            as_json(&[
+                ev(10, REG, Aksi::PermohonanDibuat),
+                ev(9, REG, Aksi::BerkasDiterima),
+            ]),
+            &[
+                "peristiwa #1 (berkas_diterima)",
+                "sebelum peristiwa terakhir",
+            ],
+        ),
+        (
+            "130101-late-without-reason",
+            as_json(&[
+                ev(0, REG, Aksi::PermohonanDibuat),
+                ev(6, REG, Aksi::BerkasDiterima),
+            ]),
+            &[
+                "peristiwa #1 (berkas_diterima)",
+                "langkah 1 melebihi standar waktu",
+                "alasan keterlambatan wajib",
+            ],
+        ),
+        (
+            "130101-not-an-event",
+            vec![json!({"type": "berkas_diterima"})],
+            &["peristiwa #0 (berkas_diterima) tidak dapat dibaca"],
+        ),
+        (
+            "130101-unknown-kind",
+            [as_json(&perjalanan(1)), vec![json!({"type": NIK})]].concat(),
+            &["peristiwa #1 (jenis tidak dikenal) tidak dapat dibaca"],
+        ),
+        (
+            "130101-nik-in-a-bad-field",
+            [
+                as_json(&perjalanan(3)),
+                vec![json!({
+                    "type": "nomor_antrian_diberikan", "nomor_antrian": NIK,
+                    "waktu": t(3), "operator": "rina", "peran": "operator_registrasi"
+                })],
+            ]
+            .concat(),
+            &["peristiwa #3 (nomor_antrian_diberikan) tidak dapat dibaca"],
+        ),
+        (
+            "130101-nik-in-a-refused-event",
+            as_json(
+                &[
+                    &perjalanan(2)[..],
+                    &[ev(
+                        2,
+                        REG,
+                        Aksi::SudahPernahRekam {
+                            keterangan: format!("NIK {NIK} sudah direkam"),
+                        },
+                    )],
+                ]
+                .concat(),
+            ),
+            &[
+                "peristiwa #2 (sudah_pernah_rekam)",
+                "tidak boleh pada status 'berkas_diterima'",
+            ],
+        ),
+    ];
+    for (id, events, expected) in &cases {
+        let mut o = Office::new("130101");
+        o.record_with(id, "130101", events);
+        let (refused, _) = o.sync(&s);
+        assert_eq!(refused.len(), 1, "{id}: {refused:?}");
+        let reason = &refused[0].reason;
+        assert_eq!(refused[0].id, *id);
+        for e in *expected {
+            assert!(reason.contains(e), "{id}: {reason:?} lacks {e:?}");
+        }
+        assert!(!reason.contains(NIK), "{id}: NIK in the reason {reason:?}");
+        // Nothing stored: neither the document nor a sync state for it.
+        assert!(s.load_doc(id).unwrap().is_none(), "{id} was stored");
+        let mut state = None;
+        s.transaction(&mut |tx| {
+            state = tx.load_sync_state("130101", id)?;
+            Ok(())
+        })
+        .unwrap();
+        assert!(state.is_none(), "{id}: sync state stored");
+        // Audited with the same reason.
+        let audit = s.audit_entries(1).unwrap();
+        assert_eq!(audit[0].action, "sync.refused");
+        assert_eq!(audit[0].permohonan_id.as_deref(), Some(*id));
+        assert_eq!(&audit[0].detail, reason);
+    }
+    assert_eq!(s.doc_count().unwrap(), 0);
+    assert_eq!(s.audit_entries(100).unwrap().len(), cases.len());
+}
+
+#[test]
+fn applications_in_progress_and_finished_are_accepted_step_by_step() {
+    let (_d, s) = hub();
+    let mut o = Office::new("130101");
+    o.record_with("130101-jalan", "130101", &perjalanan(1));
+    // A visit with a failed recording, a re-queue, a late step with its reason, the head of
+    // the unit covering for the recording operator, and the hand-over.
+    let mut events = perjalanan(5);
+    events.push(ev(
+        5,
+        REK,
+        Aksi::PerekamanGagal {
+            alasan: AlasanGagal::GangguanTeknis,
+        },
+    ));
+    events.push(ev(
+        6,
+        REG,
+        Aksi::NomorAntrianDiberikan {
+            nomor_antrian: NomorAntrian(8),
+        },
+    ));
+    events.push(ev(7, Peran::KepalaUkl, Aksi::Dipanggil));
+    events.push(
+        ev(
+            19,
+            Peran::KepalaUkl,
+            Aksi::PerekamanBerhasil {
+                nomor_bukti: "TBP-002".into(),
+            },
+        )
+        .terlambat(AlasanTerlambat::AntrianPanjang),
+    );
+    events.push(ev(20, REK, Aksi::DiterimaPenduduk));
+    for n in 1..=events.len() {
+        o.doc("130101-jalan")
+            .append_peristiwa(&events[..n])
+            .unwrap();
+        let (refused, _) = o.sync(&s);
+        assert!(refused.is_empty(), "after {n} events: {refused:?}");
+        assert_eq!(hub_heads(&s, "130101-jalan"), o.doc("130101-jalan").heads());
+    }
+    let stored = PermohonanDoc::load(&s.load_doc("130101-jalan").unwrap().unwrap().bytes).unwrap();
+    assert_eq!(
+        stored.keadaan().unwrap().status,
+        Status::Diserahkan {
+            nomor_bukti: "TBP-002".into()
+        }
+    );
+    assert!(s.audit_entries(10).unwrap().is_empty());
+}
+
+#[test]
+fn an_accepted_application_extended_against_the_sop_keeps_its_valid_copy() {
+    let (_d, s) = hub();
+    let mut o = Office::new("130101");
+    o.record_with("130101-p1", "130101", &perjalanan(3));
+    assert!(o.sync(&s).0.is_empty());
+    let good = hub_heads(&s, "130101-p1");
+    let good_bytes = s.load_doc("130101-p1").unwrap().unwrap().bytes;
+    // Recorded straight after the biometric check, without a queue number or a call.
+    let mut events = perjalanan(3);
+    events.push(ev(
+        4,
+        REK,
+        Aksi::PerekamanBerhasil {
+            nomor_bukti: "TBP-003".into(),
+        },
+    ));
+    o.doc("130101-p1").append_peristiwa(&events).unwrap();
+    let (refused, _) = o.sync(&s);
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(
+        refused[0]
+            .reason
+            .contains("peristiwa #3 (perekaman_berhasil) ditolak"),
+        "{}",
+        refused[0].reason
+    );
+    assert_eq!(hub_heads(&s, "130101-p1"), good);
+    assert_eq!(s.load_doc("130101-p1").unwrap().unwrap().bytes, good_bytes);
+    let stored = PermohonanDoc::load(&good_bytes).unwrap();
+    assert_eq!(
+        stored.keadaan().unwrap().status,
+        Status::PengecekanBiometrik
+    );
+    let audit = s.audit_entries(10).unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(
+        (audit[0].action.as_str(), audit[0].permohonan_id.as_deref()),
+        ("sync.refused", Some("130101-p1"))
+    );
 }

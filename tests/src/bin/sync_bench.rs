@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use automerge::transaction::Transactable as _;
 use rekam_shared::document::{Biometrik, BlobRef, PermohonanDoc};
+use rekam_shared::workflow::{Aksi, NomorAntrian, Peran, Peristiwa};
 use rekam_tests::harness::{self, Pki, free_port, start_hub};
 use rekam_tests::proxy::{Faults, Proxy};
 use rusqlite::{Connection, params};
@@ -65,21 +66,26 @@ fn make_app(
     let id = format!("{kecamatan}-{n:07}");
     let mut doc = PermohonanDoc::new(&id, kecamatan)?;
     doc.set_penduduk(&harness::resident(kecamatan, (n % 9000) as u16 + 1))?;
+    // Five events as the desks write them (the hub replays them through the SOP), up to the
+    // call to the recording desk: no recording yet, so the dedup engine decides nothing
+    // (the figures in docs/sync.md measure sync alone).
     let t0 = chrono::Utc::now();
-    let events: Vec<serde_json::Value> = [
-        "berkas_diterima",
-        "berkas_diperiksa",
-        "cek_biometrik",
-        "dipanggil",
-        "perekaman_berhasil",
-    ]
-    .iter()
-    .enumerate()
-    .map(|(i, k)| {
-        serde_json::json!({"type": k, "waktu": (t0 + chrono::Duration::minutes(i as i64 * 4)).to_rfc3339(),
-            "operator": if i < 3 { "reg" } else { "rek" }})
-    })
-    .collect();
+    let at = |i: i64| t0 + chrono::Duration::minutes(i * 4);
+    let (reg, rek) = (Peran::OperatorRegistrasi, Peran::OperatorPerekaman);
+    let events = [
+        Peristiwa::new(at(0), "reg", reg, Aksi::PermohonanDibuat),
+        Peristiwa::new(at(1), "reg", reg, Aksi::BerkasDiterima),
+        Peristiwa::new(at(2), "reg", reg, Aksi::BerkasBenar),
+        Peristiwa::new(
+            at(3),
+            "reg",
+            reg,
+            Aksi::NomorAntrianDiberikan {
+                nomor_antrian: NomorAntrian(n % 999 + 1),
+            },
+        ),
+        Peristiwa::new(at(4), "rek", rek, Aksi::Dipanggil),
+    ];
     doc.append_peristiwa(&events)?;
     let synth = IrisSynth::new(IrisShape::OPEN_IRIS);
     let mut bio = Biometrik::default();
