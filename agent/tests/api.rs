@@ -423,15 +423,30 @@ async fn bad_input_changes_nothing() {
     let mut huge = dewasa(52);
     huge["alamat"] = json!("x".repeat(100 * 1024));
     let cases: [(&str, Value, u16, Option<&str>); 4] = [
-        ("malformed NIK", json!({"penduduk": bad_nik}), 400, Some("nik")),
+        (
+            "malformed NIK",
+            json!({"penduduk": bad_nik}),
+            400,
+            Some("nik"),
+        ),
         (
             "future birth date",
             json!({"penduduk": future}),
             400,
             Some("tanggal_lahir"),
         ),
-        ("wrong type in JSON", json!({"penduduk": {"rt": 5}}), 400, None),
-        ("oversized upload", json!({"penduduk": huge}), 413, Some("body")),
+        (
+            "wrong type in JSON",
+            json!({"penduduk": {"rt": 5}}),
+            400,
+            None,
+        ),
+        (
+            "oversized upload",
+            json!({"penduduk": huge}),
+            413,
+            Some("body"),
+        ),
     ];
     for (what, body, status, field) in cases {
         let before = o.snapshot();

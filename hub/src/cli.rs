@@ -236,6 +236,8 @@ pub fn decide(args: DecideArgs) -> anyhow::Result<()> {
         waktu: chrono::Utc::now(),
         catatan: args.catatan,
         duplikat_dari: args.duplikat_dari,
+        jenis: None,
+        dasar: None,
     };
     crate::sync::decide(&storage, &args.permohonan, &k)?;
     println!("decision written to {}", args.permohonan);

@@ -116,7 +116,7 @@ pub enum DocumentError {
 pub enum PeristiwaTidakSah {
     /// The `peristiwa` section is not a list.
     #[error(transparent)]
-    Dokumen(#[from] DocumentError),
+    Dokumen(Box<DocumentError>),
     /// Event `index` is not a [`Peristiwa`] this code reads.
     #[error("peristiwa #{index} ({}) tidak dapat dibaca sebagai peristiwa SOP", jenis.unwrap_or("jenis tidak dikenal"))]
     TidakTerbaca {
@@ -166,6 +166,29 @@ pub struct Biometrik {
     pub tanda_tangan: Option<BlobRef>,
 }
 
+/// What a dedup decision is based on, as hex SHA-256: the NIK and every fingerprint and iris
+/// template (photo and signature do not take part in the search). Equal inputs give equal
+/// strings; any change of the NIK or of a template gives another.
+pub fn dasar_keputusan(nik: Option<&str>, bio: &Biometrik) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut field = |tag: &[u8], bytes: &[u8]| {
+        h.update(tag);
+        h.update((bytes.len() as u64).to_be_bytes());
+        h.update(bytes);
+    };
+    field(b"nik", nik.unwrap_or("").as_bytes());
+    for (name, data) in &bio.sidik_jari {
+        field(b"jari", name.as_bytes());
+        field(b"data", data);
+    }
+    for (eye, text) in &bio.iris {
+        field(b"iris", eye.as_bytes());
+        field(b"data", text.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
 impl std::fmt::Debug for Biometrik {
     // Biometric data is personal data: never print templates.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -201,7 +224,17 @@ pub enum HasilDedup {
 }
 
 impl HasilDedup {
-    fn as_str(self) -> &'static str {
+    /// In words.
+    pub fn label(self) -> &'static str {
+        match self {
+            HasilDedup::Unik => "unik",
+            HasilDedup::Duplikat => "duplikat",
+            HasilDedup::PerluAdjudikasi => "perlu adjudikasi",
+        }
+    }
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
         match self {
             HasilDedup::Unik => "unik",
             HasilDedup::Duplikat => "duplikat",
@@ -214,6 +247,66 @@ impl HasilDedup {
             "duplikat" => Some(HasilDedup::Duplikat),
             "perlu_adjudikasi" => Some(HasilDedup::PerluAdjudikasi),
             _ => None,
+        }
+    }
+}
+
+/// What kind of finding a decision records (jenis temuan), beside its outcome: which kind of
+/// duplicate, or why a person must decide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JenisTemuan {
+    /// Same NIK, same biometrics: the same person recorded again (perekaman ulang).
+    PerekamanUlang,
+    /// Same biometrics under another NIK: a suspected double identity, the most serious case.
+    IdentitasGanda,
+    /// Same NIK, other biometrics: the NIK may be misused by someone else.
+    NikGanda,
+    /// Too few usable biometrics to decide (missing, unreadable, of an unknown shape).
+    BiometrikTidakCukup,
+    /// The document cannot be read by this hub (unknown schema, malformed sections).
+    DokumenTidakTerbaca,
+    /// The NIK or the biometrics changed after a person's decision.
+    DataBerubah,
+}
+
+impl JenisTemuan {
+    /// Every kind, the most serious first (the order the district lists them in).
+    pub const ALL: [JenisTemuan; 6] = [
+        JenisTemuan::IdentitasGanda,
+        JenisTemuan::NikGanda,
+        JenisTemuan::PerekamanUlang,
+        JenisTemuan::DataBerubah,
+        JenisTemuan::DokumenTidakTerbaca,
+        JenisTemuan::BiometrikTidakCukup,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JenisTemuan::PerekamanUlang => "perekaman_ulang",
+            JenisTemuan::IdentitasGanda => "identitas_ganda",
+            JenisTemuan::NikGanda => "nik_ganda",
+            JenisTemuan::BiometrikTidakCukup => "biometrik_tidak_cukup",
+            JenisTemuan::DokumenTidakTerbaca => "dokumen_tidak_terbaca",
+            JenisTemuan::DataBerubah => "data_berubah",
+        }
+    }
+
+    /// From the stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|j| j.as_str() == s)
+    }
+
+    /// In words, for the offices and the district.
+    pub fn label(self) -> &'static str {
+        match self {
+            JenisTemuan::PerekamanUlang => "Perekaman ulang (NIK dan biometrik sama)",
+            JenisTemuan::IdentitasGanda => "Dugaan identitas ganda (biometrik sama, NIK berbeda)",
+            JenisTemuan::NikGanda => "Dugaan penyalahgunaan NIK (NIK sama, biometrik berbeda)",
+            JenisTemuan::BiometrikTidakCukup => "Biometrik tidak cukup untuk diputuskan",
+            JenisTemuan::DokumenTidakTerbaca => "Dokumen tidak dapat dibaca",
+            JenisTemuan::DataBerubah => "NIK atau biometrik berubah setelah keputusan",
         }
     }
 }
@@ -231,6 +324,12 @@ pub struct Keputusan {
     pub catatan: String,
     /// Ids of the applications this one duplicates.
     pub duplikat_dari: Vec<String>,
+    /// What kind of finding it is (`None` for a plain unique result, and in decisions written
+    /// before kinds existed).
+    pub jenis: Option<JenisTemuan>,
+    /// Hex SHA-256 of the NIK and biometrics the decision was made on ([`PermohonanDoc::dasar_keputusan`]):
+    /// when they change, the decision is re-opened. `None` when not recorded.
+    pub dasar: Option<String>,
 }
 
 /// Everything an application document holds, read back as plain values.
@@ -477,7 +576,8 @@ impl PermohonanDoc {
     /// sends with this, and dedup reads "recorded" from it.
     pub fn keadaan(&self) -> Result<Keadaan, PeristiwaTidakSah> {
         let mut events = Vec::new();
-        for (index, j) in read_events(&self.doc)?.into_iter().enumerate() {
+        let list = read_events(&self.doc).map_err(|e| PeristiwaTidakSah::Dokumen(Box::new(e)))?;
+        for (index, j) in list.into_iter().enumerate() {
             // Only the kind is named, never the serde message: it may quote a value.
             let jenis = j
                 .get("type")
@@ -608,6 +708,18 @@ impl PermohonanDoc {
             "catatan",
             ScalarValue::Str(k.catatan.as_str().into()),
         )?;
+        changed |= put_scalar_if_changed(
+            &mut self.doc,
+            &obj,
+            "jenis",
+            ScalarValue::Str(k.jenis.map_or("", JenisTemuan::as_str).into()),
+        )?;
+        changed |= put_scalar_if_changed(
+            &mut self.doc,
+            &obj,
+            "dasar",
+            ScalarValue::Str(k.dasar.as_deref().unwrap_or("").into()),
+        )?;
         let list = Json::Array(k.duplikat_dari.iter().cloned().map(Json::String).collect());
         let mut m = serde_json::Map::new();
         m.insert("duplikat_dari".into(), list);
@@ -645,12 +757,20 @@ impl PermohonanDoc {
             },
             _ => Vec::new(),
         };
+        let jenis = match get_str(&self.doc, &obj, "jenis")? {
+            None => None,
+            Some(s) if s.is_empty() => None,
+            Some(s) => Some(JenisTemuan::parse(&s).ok_or_else(|| field_err("keputusan.jenis"))?),
+        };
+        let dasar = get_str(&self.doc, &obj, "dasar")?.filter(|s| !s.is_empty());
         Ok(Some(Keputusan {
             hasil,
             oleh,
             waktu,
             catatan,
             duplikat_dari,
+            jenis,
+            dasar,
         }))
     }
 

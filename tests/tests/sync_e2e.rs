@@ -498,6 +498,8 @@ async fn hub_refuses_and_logs_what_an_office_may_not_do() {
         waktu: chrono::Utc::now(),
         catatan: "palsu".into(),
         duplikat_dari: vec![],
+        jenis: None,
+        dasar: None,
     })
     .unwrap();
     let refused = push(&c1, &mut own).await.unwrap();

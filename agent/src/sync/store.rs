@@ -359,6 +359,8 @@ mod tests {
             waktu: chrono::Utc::now(),
             catatan: String::new(),
             duplikat_dari: vec![],
+            jenis: None,
+            dasar: None,
         })
         .unwrap();
         let mut hub_state = State::new();

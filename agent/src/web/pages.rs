@@ -739,8 +739,12 @@ fn keputusan_box(v: &PermohonanView, tz: chrono::FixedOffset) -> String {
             ),
         ),
     };
+    let jenis = k
+        .jenis
+        .map(|j| format!(" ({})", esc(j.label())))
+        .unwrap_or_default();
     format!(
-        r#"<div class="{class}" id="keputusan">Keputusan kabupaten: {hasil}. {} &middot; oleh {} &middot; {}</div>"#,
+        r#"<div class="{class}" id="keputusan">Keputusan kabupaten: {hasil}{jenis}. {} &middot; oleh {} &middot; {}</div>"#,
         esc(&k.catatan),
         esc(&k.oleh),
         k.waktu.with_timezone(&tz).format("%d-%m-%Y %H:%M")

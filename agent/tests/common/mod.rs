@@ -230,7 +230,9 @@ impl Office {
             .prepare("SELECT permohonan_id, doc FROM permohonan_doc")
             .unwrap();
         let docs = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })
             .unwrap();
         for d in docs {
             let (id, bytes) = d.unwrap();
@@ -276,7 +278,10 @@ impl Snapshot {
             after.rows.keys().collect::<Vec<_>>(),
             "{what}: tables changed"
         );
-        assert_eq!(self.heads, after.heads, "{what}: automerge documents changed");
+        assert_eq!(
+            self.heads, after.heads,
+            "{what}: automerge documents changed"
+        );
     }
 }
 

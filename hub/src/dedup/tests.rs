@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use rekam_shared::bio::iris::{Eye, IrisShape};
 use rekam_shared::bio::synth::IrisSynth;
-use rekam_shared::document::{Biometrik, HasilDedup, PermohonanDoc};
+use rekam_shared::document::{Biometrik, HasilDedup, JenisTemuan, PermohonanDoc};
 use rekam_shared::nik::Nik;
 use rekam_shared::penduduk::JenisKelamin;
 use rekam_shared::region::KodeKecamatan;
@@ -143,17 +143,19 @@ fn unique_then_duplicate_by_nik_and_by_biometrics() {
     assert_eq!((k.hasil, k.oleh.as_str()), (HasilDedup::Unik, SISTEM));
     assert!(k.duplikat_dari.is_empty());
 
-    // The same NIK again (another visit of resident 1): duplicate of the first.
-    store(&s, "130101-b", 1, &biometrik(5, 0), true);
+    // The same NIK again, with person 1's biometrics (another capture): re-recording.
+    store(&s, "130101-b", 1, &biometrik(1, 1), true);
     let k = decided(e.process(&s, "130101-b").unwrap());
     assert_eq!(k.hasil, HasilDedup::Duplikat);
+    assert_eq!(k.jenis, Some(JenisTemuan::PerekamanUlang), "{}", k.catatan);
     assert_eq!(k.duplikat_dari, vec!["130101-a".to_owned()]);
     assert!(k.catatan.contains("NIK"), "{}", k.catatan);
 
     // Another NIK, but person 1's irises and finger (another capture): a second identity.
-    store(&s, "130101-c", 2, &biometrik(1, 1), true);
+    store(&s, "130101-c", 2, &biometrik(1, 2), true);
     let k = decided(e.process(&s, "130101-c").unwrap());
     assert_eq!(k.hasil, HasilDedup::Duplikat, "{}", k.catatan);
+    assert_eq!(k.jenis, Some(JenisTemuan::IdentitasGanda), "{}", k.catatan);
     assert!(k.duplikat_dari.contains(&"130101-a".to_owned()), "{k:?}");
 
     // Someone else entirely: unique.
@@ -221,7 +223,15 @@ fn unreadable_samples_are_skipped_not_fatal() {
         .insert("left-thumb".into(), b"FMR\0 20\0 garbage".to_vec());
     bio.sidik_jari.insert("sixth-finger".into(), Vec::new());
     bio.iris.insert("ketiga".into(), "x".into());
-    let p = person_of(&bio, SHAPE);
+    let (p, unreadable) = person_of(&bio, SHAPE);
+    assert_eq!(
+        unreadable,
+        vec![
+            "sidik jari left-thumb".to_owned(),
+            "sidik jari 'sixth-finger' (posisi tidak dikenal)".to_owned(),
+            "iris 'ketiga' (mata tidak dikenal)".to_owned(),
+        ]
+    );
     assert!(p.iris(Eye::Left).is_some() && p.iris(Eye::Right).is_some());
     assert!(
         p.finger(rekam_shared::bio::iso::FingerPosition::RightIndex)
@@ -307,4 +317,164 @@ fn recorded_means_the_replayed_state_not_any_perekaman_berhasil() {
     store_events(&s, "130101-handed", 5, &biometrik(5, 0), &handed);
     decided(e.process(&s, "130101-handed").unwrap());
     assert_eq!(e.len(), 2);
+}
+
+/// The decision stored in application `id`.
+fn keputusan_of(s: &SqliteStorage, id: &str) -> Option<Keputusan> {
+    PermohonanDoc::load(&s.load_doc(id).unwrap().unwrap().bytes)
+        .unwrap()
+        .keputusan()
+        .unwrap()
+}
+
+#[test]
+fn no_usable_biometrics_is_a_case_for_a_person_never_unik() {
+    let (_d, s) = hub();
+    let e = engine();
+    store(&s, "130101-a", 1, &biometrik(1, 0), true);
+    decided(e.process(&s, "130101-a").unwrap());
+    // Nothing captured at all.
+    store(&s, "130101-kosong", 2, &Biometrik::default(), true);
+    let k = decided(e.process(&s, "130101-kosong").unwrap());
+    assert_eq!(k.hasil, HasilDedup::PerluAdjudikasi, "{}", k.catatan);
+    assert_eq!(k.jenis, Some(JenisTemuan::BiometrikTidakCukup));
+    assert!(
+        k.catatan.contains("0 iris dan 0 sidik jari"),
+        "{}",
+        k.catatan
+    );
+    // Only garbage: a record that does not parse, an iris code of another shape.
+    let mut sampah = Biometrik::default();
+    sampah
+        .sidik_jari
+        .insert("right-index".into(), b"FMR\0 20\0 garbage".to_vec());
+    sampah.iris.insert(
+        "kanan".into(),
+        IrisSynth::new(IrisShape::DAUGMAN_2048)
+            .capture(1, Eye::Right, 0)
+            .to_text(),
+    );
+    store(&s, "130101-sampah", 3, &sampah, true);
+    let k = decided(e.process(&s, "130101-sampah").unwrap());
+    assert_eq!(k.hasil, HasilDedup::PerluAdjudikasi, "{}", k.catatan);
+    assert_eq!(k.jenis, Some(JenisTemuan::BiometrikTidakCukup));
+    assert!(
+        k.catatan.contains("sidik jari right-index") && k.catatan.contains("iris kanan"),
+        "{}",
+        k.catatan
+    );
+    // One finger and no iris is too little too; audited each time.
+    let mut satu = biometrik(5, 0);
+    satu.iris.clear();
+    store(&s, "130101-satu", 4, &satu, true);
+    let k = decided(e.process(&s, "130101-satu").unwrap());
+    assert_eq!(
+        k.jenis,
+        Some(JenisTemuan::BiometrikTidakCukup),
+        "{}",
+        k.catatan
+    );
+    let audited = s
+        .audit_entries(50)
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.action == "dedup.tidak_dapat_diputuskan")
+        .count();
+    assert_eq!(audited, 3);
+}
+
+#[test]
+fn a_document_of_an_unknown_schema_is_a_case_not_skipped() {
+    let (_d, s) = hub();
+    let e = engine();
+    let mut d = PermohonanDoc::new("130101-baru", "130101").unwrap();
+    d.set_penduduk(&penduduk(1)).unwrap();
+    d.append_peristiwa(&perjalanan("130101-baru", true))
+        .unwrap();
+    d.set_biometrik(&biometrik(1, 0)).unwrap();
+    let mut am = d.into_automerge();
+    automerge::transaction::Transactable::put(&mut am, automerge::ROOT, "schema", 99u64).unwrap();
+    let bytes = am.save();
+    s.transaction(&mut |tx| tx.save_doc("130101-baru", "130101", &bytes, false))
+        .unwrap();
+    let k = decided(e.process(&s, "130101-baru").unwrap());
+    assert_eq!(k.hasil, HasilDedup::PerluAdjudikasi, "{}", k.catatan);
+    assert_eq!(k.jenis, Some(JenisTemuan::DokumenTidakTerbaca));
+    assert!(k.catatan.contains("99"), "{}", k.catatan);
+    // The decision is in the stored document, for the district to see.
+    let stored = crate::sync::load_for_hub(&s.load_doc("130101-baru").unwrap().unwrap().bytes)
+        .unwrap()
+        .keputusan()
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.jenis, Some(JenisTemuan::DokumenTidakTerbaca));
+}
+
+#[test]
+fn same_nik_with_other_biometrics_is_a_case_of_possible_misuse() {
+    let (_d, s) = hub();
+    let e = engine();
+    store(&s, "130101-a", 1, &biometrik(1, 0), true);
+    decided(e.process(&s, "130101-a").unwrap());
+    store(&s, "130101-b", 1, &biometrik(5, 0), true);
+    let k = decided(e.process(&s, "130101-b").unwrap());
+    assert_eq!(k.hasil, HasilDedup::PerluAdjudikasi, "{}", k.catatan);
+    assert_eq!(k.jenis, Some(JenisTemuan::NikGanda));
+    assert_eq!(k.duplikat_dari, vec!["130101-a".to_owned()]);
+}
+
+/// Re-stores application `id` with other biometrics, keeping its document (and decision).
+fn change_biometrics(s: &SqliteStorage, id: &str, bio: &Biometrik) {
+    let mut d = crate::sync::load_for_hub(&s.load_doc(id).unwrap().unwrap().bytes).unwrap();
+    d.set_biometrik(bio).unwrap();
+    let bytes = d.save();
+    s.transaction(&mut |tx| tx.save_doc(id, "130101", &bytes, false))
+        .unwrap();
+}
+
+#[test]
+fn biometrics_changed_after_a_decision_reopen_it() {
+    let (_d, s) = hub();
+    let e = engine();
+    store(&s, "130101-a", 1, &biometrik(1, 0), true);
+    store(&s, "130101-b", 2, &biometrik(2, 0), true);
+    store(&s, "130101-c", 3, &biometrik(3, 0), true);
+    for id in ["130101-a", "130101-b", "130101-c"] {
+        assert_eq!(decided(e.process(&s, id).unwrap()).hasil, HasilDedup::Unik);
+    }
+    assert!(keputusan_of(&s, "130101-b").unwrap().dasar.is_some());
+    // The engine's own decision: decided again on the new biometrics (now person 1's).
+    change_biometrics(&s, "130101-b", &biometrik(1, 1));
+    let k = decided(e.process(&s, "130101-b").unwrap());
+    assert_eq!(k.hasil, HasilDedup::Duplikat, "{}", k.catatan);
+    assert_eq!(k.jenis, Some(JenisTemuan::IdentitasGanda));
+    // Unchanged afterwards: left alone.
+    assert_eq!(e.process(&s, "130101-b").unwrap(), Outcome::AlreadyDecided);
+    // A person's decision is never replaced: a change opens a case.
+    crate::sync::decide(
+        &s,
+        "130101-c",
+        &Keputusan {
+            hasil: HasilDedup::Unik,
+            oleh: "adjudikator".into(),
+            waktu: chrono::Utc::now(),
+            catatan: "diperiksa".into(),
+            duplikat_dari: vec![],
+            jenis: None,
+            dasar: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(e.process(&s, "130101-c").unwrap(), Outcome::AlreadyDecided);
+    change_biometrics(&s, "130101-c", &biometrik(4, 0));
+    let k = decided(e.process(&s, "130101-c").unwrap());
+    assert_eq!(k.hasil, HasilDedup::PerluAdjudikasi, "{}", k.catatan);
+    assert_eq!(k.jenis, Some(JenisTemuan::DataBerubah));
+    assert!(k.catatan.contains("adjudikator"), "{}", k.catatan);
+    // A restarted hub re-opens changes made while it was down.
+    change_biometrics(&s, "130101-a", &biometrik(4, 1));
+    let e = engine();
+    e.rebuild(&s).unwrap();
+    let k = keputusan_of(&s, "130101-a").unwrap();
+    assert_eq!(k.hasil, HasilDedup::Duplikat, "{}", k.catatan);
 }

@@ -173,6 +173,14 @@ fn one_doc(tx: &dyn Tx, peer: &PeerIdentity, d: &DocMessage) -> Result<DocResult
             if let Err(pelanggaran) = checked.keadaan() {
                 return Ok(Err(format!("SOP: {pelanggaran}")));
             }
+            // A document this hub cannot read would escape dedup: refused, with the reason
+            // (a schema newer than this hub's, or a biometric section of the wrong form).
+            if let Err(e) = checked.schema() {
+                return Ok(Err(format!("schema: {e}")));
+            }
+            if let Err(e) = checked.biometrik() {
+                return Ok(Err(format!("biometrik: {e}")));
+            }
             doc = checked.into_automerge();
             tx.save_doc(&d.id, &peer.kecamatan, &doc.save(), false)?;
             updated = true;
@@ -183,6 +191,46 @@ fn one_doc(tx: &dyn Tx, peer: &PeerIdentity, d: &DocMessage) -> Result<DocResult
         tx.save_sync_state(&peer.kecamatan, &d.id, &state.encode())?;
     }
     Ok(Ok((reply.map(Message::encode), updated)))
+}
+
+/// Loads a stored document for the hub's own use: like [`PermohonanDoc::load`], but a document
+/// of a schema newer than this hub's still opens (the hub writes only its decision section into
+/// it; dedup turns it into a case for a person rather than leaving it unseen).
+pub fn load_for_hub(
+    bytes: &[u8],
+) -> Result<PermohonanDoc, Box<rekam_shared::document::DocumentError>> {
+    use rekam_shared::document::DocumentError;
+    match PermohonanDoc::load(bytes) {
+        Err(DocumentError::SchemaTooNew { .. }) => AutoCommit::load(bytes)
+            .map(PermohonanDoc::from_automerge)
+            .map_err(|e| Box::new(DocumentError::Load(e))),
+        other => other.map_err(Box::new),
+    }
+}
+
+/// What a decision on `doc` is based on ([`rekam_shared::document::dasar_keputusan`]); `None`
+/// if the biometric section does not read.
+pub fn dasar_of(doc: &PermohonanDoc) -> Option<String> {
+    let bio = doc.biometrik().ok()?;
+    Some(rekam_shared::document::dasar_keputusan(
+        nik_of(doc).as_deref(),
+        &bio,
+    ))
+}
+
+/// The NIK of an application, checked (`None` if absent or malformed). Only that field is read,
+/// so an older layout of the rest of the resident's data does not hide it.
+pub fn nik_of(doc: &PermohonanDoc) -> Option<String> {
+    doc.penduduk_as::<serde_json::Value>()
+        .ok()
+        .flatten()
+        .and_then(|p| {
+            p.get("nik")?
+                .as_str()?
+                .parse::<rekam_shared::nik::Nik>()
+                .ok()
+        })
+        .map(|n| n.to_string())
 }
 
 /// Why `decide` failed.
@@ -207,7 +255,7 @@ pub fn decide(storage: &dyn Storage, id: &str, k: &Keputusan) -> Result<(), Deci
             result = Err(DecideError::NotFound(id.to_owned()));
             return Ok(());
         };
-        let mut doc = match PermohonanDoc::load(&stored.bytes) {
+        let mut doc = match load_for_hub(&stored.bytes) {
             Ok(d) => d,
             Err(e) => {
                 result = Err(DecideError::Document(e.to_string()));
@@ -215,7 +263,13 @@ pub fn decide(storage: &dyn Storage, id: &str, k: &Keputusan) -> Result<(), Deci
             }
         };
         let before = doc.heads();
-        if let Err(e) = doc.set_keputusan(k) {
+        // The decision records what it was made on, so that a later change of the NIK or
+        // the biometrics re-opens it.
+        let mut k = k.clone();
+        if k.dasar.is_none() {
+            k.dasar = dasar_of(&doc);
+        }
+        if let Err(e) = doc.set_keputusan(&k) {
             result = Err(DecideError::Document(e.to_string()));
             return Ok(());
         }

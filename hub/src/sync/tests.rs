@@ -287,6 +287,8 @@ fn forged_decision_is_refused_and_not_stored() {
             waktu: chrono::Utc::now(),
             catatan: String::new(),
             duplikat_dari: vec![],
+            jenis: None,
+            dasar: None,
         })
         .unwrap();
     let (refused, _) = o.sync(&s);
@@ -309,6 +311,8 @@ fn hub_decision_returns_to_the_office() {
         waktu: chrono::DateTime::from_timestamp_millis(1_790_000_000_000).unwrap(),
         catatan: "NIK sama".into(),
         duplikat_dari: vec!["130101-p9".into()],
+        jenis: None,
+        dasar: None,
     };
     decide(&s, "130101-p2", &k).unwrap();
     assert!(matches!(
@@ -317,7 +321,13 @@ fn hub_decision_returns_to_the_office() {
     ));
     let (refused, _) = o.sync(&s);
     assert!(refused.is_empty());
-    assert_eq!(o.doc("130101-p2").keputusan().unwrap(), Some(k));
+    // It arrives as written, with the basis the hub recorded it on (the document's NIK and
+    // biometrics).
+    let got = o.doc("130101-p2").keputusan().unwrap().unwrap();
+    let stored = PermohonanDoc::load(&s.load_doc("130101-p2").unwrap().unwrap().bytes).unwrap();
+    assert_eq!(got.dasar, dasar_of(&stored));
+    assert!(got.dasar.is_some());
+    assert_eq!(Keputusan { dasar: None, ..got }, k);
     assert_eq!(o.doc("130101-p2").heads(), hub_heads(&s, "130101-p2"));
     assert!(o.cursor > 0);
     // Another office's feed does not contain it.
@@ -580,4 +590,56 @@ fn an_accepted_application_extended_against_the_sop_keeps_its_valid_copy() {
         (audit[0].action.as_str(), audit[0].permohonan_id.as_deref()),
         ("sync.refused", Some("130101-p1"))
     );
+}
+
+#[test]
+fn documents_the_hub_cannot_read_are_refused_not_stored() {
+    let (_d, s) = hub();
+    let mut o = Office::new("130101");
+    // Written by a newer office version than this hub understands.
+    o.record("130101-baru", "130101");
+    automerge::transaction::Transactable::put(
+        o.doc("130101-baru").automerge(),
+        automerge::ROOT,
+        "schema",
+        99u64,
+    )
+    .unwrap();
+    // A biometric section of the wrong form (a fingerprint that is text, not record bytes).
+    o.record("130101-rusak", "130101");
+    {
+        let am = o.doc("130101-rusak").automerge();
+        let bio = automerge::transaction::Transactable::put_object(
+            am,
+            automerge::ROOT,
+            "biometrik",
+            automerge::ObjType::Map,
+        )
+        .unwrap();
+        let jari = automerge::transaction::Transactable::put_object(
+            am,
+            &bio,
+            "sidik_jari",
+            automerge::ObjType::Map,
+        )
+        .unwrap();
+        automerge::transaction::Transactable::put(am, &jari, "right-thumb", "bukan rekaman")
+            .unwrap();
+    }
+    o.record("130101-baik", "130101");
+    let (refused, _) = o.sync(&s);
+    let reason = |id: &str| {
+        refused
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.reason.clone())
+            .unwrap_or_default()
+    };
+    assert!(reason("130101-baru").contains("schema"), "{refused:?}");
+    assert!(reason("130101-baru").contains("99"), "{refused:?}");
+    assert!(reason("130101-rusak").contains("biometrik"), "{refused:?}");
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert!(s.load_doc("130101-baru").unwrap().is_none());
+    assert!(s.load_doc("130101-rusak").unwrap().is_none());
+    assert!(s.load_doc("130101-baik").unwrap().is_some());
 }

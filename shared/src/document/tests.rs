@@ -51,6 +51,8 @@ fn keputusan() -> Keputusan {
         waktu: DateTime::<Utc>::from_timestamp_millis(1_790_000_000_000).unwrap(),
         catatan: "sama dengan permohonan lain".into(),
         duplikat_dari: vec!["p-0001".into()],
+        jenis: None,
+        dasar: None,
     }
 }
 
