@@ -5,6 +5,17 @@
 //! read connection, page by page). `restore` first checks that the file is a Rekam agent
 //! database that passes `PRAGMA integrity_check`, then copies it over the office database,
 //! holding the data-folder lock so that no agent is running on it.
+//!
+//! A restored office is behind the hub: the hub may hold changes of this office's documents
+//! made after the backup was taken (synced before the disk died). So `restore` also prepares
+//! the sync daemon to catch up without losing either side ([`prepare_resync`]): the per-document
+//! sync states and the hub feed cursor from the backup are dropped (both sides start their
+//! exchanges afresh and the hub resends every decision), every document is queued, and every
+//! application is marked `sync_pulih` so that the desk appends no event to it until its
+//! exchange with the hub is over (then the rows follow the hub's newer events first, see
+//! `crate::sync::rows`). Automerge actor ids are not stored: every write of a document loads
+//! it with a fresh random actor, so a restored office never reuses an (actor, sequence number)
+//! the hub already holds.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -128,6 +139,44 @@ pub fn restore(data_dir: &Path, source: &Path) -> Result<(), BackupError> {
     conn.restore(MAIN_DB, source, None::<fn(rusqlite::backup::Progress)>)?;
     // Bring a backup taken by an older agent up to this version's schema.
     super::migrations::apply(&mut conn)?;
+    prepare_resync(&mut conn)?;
+    Ok(())
+}
+
+/// After a restore: forgets what the backup believed the hub had, so the next sync rounds
+/// exchange every document from scratch, and holds the desk back on the restored applications
+/// until their exchange is over. One transaction.
+pub fn prepare_resync(conn: &mut Connection) -> Result<(), BackupError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    // Shared heads of the backup's time: harmless for the office's own message, but a fresh
+    // state makes both sides start with a full have/need exchange.
+    tx.execute("DELETE FROM sync_doc_state", [])?;
+    // The hub's feed from the start: every decision the hub wrote for this office comes back,
+    // including those on applications the backup does not have at all.
+    tx.execute(
+        "DELETE FROM sync_meta WHERE key = ?1",
+        [crate::sync::store::meta::CURSOR],
+    )?;
+    tx.execute(
+        "INSERT INTO sync_meta(key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        rusqlite::params![crate::sync::store::meta::RESTORED_AT, now],
+    )?;
+    // Every document is exchanged again (the hub may have newer changes of any of them).
+    tx.execute(
+        "INSERT INTO sync_outbox(permohonan_id, queued_at)
+         SELECT permohonan_id, ?1 FROM permohonan_doc WHERE true
+         ON CONFLICT(permohonan_id) DO UPDATE SET refused = NULL",
+        [&now],
+    )?;
+    tx.execute(
+        "INSERT INTO sync_pulih(permohonan_id, restored_at)
+         SELECT permohonan_id, ?1 FROM permohonan_doc WHERE true
+         ON CONFLICT(permohonan_id) DO UPDATE SET restored_at = excluded.restored_at",
+        [&now],
+    )?;
+    tx.commit()?;
     Ok(())
 }
 
