@@ -228,6 +228,53 @@ mod tests {
     }
 
     #[test]
+    fn restore_prepares_a_full_resync_and_holds_the_desk_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        let db_path = data.join(crate::config::DB_FILE);
+        {
+            let c = super::super::open_writer(&db_path).unwrap();
+            // Only the sync tables matter here: no application rows behind the document.
+            c.pragma_update(None, "foreign_keys", "OFF").unwrap();
+            let mut d = rekam_shared::document::PermohonanDoc::new("130101-p1", "130101").unwrap();
+            c.execute(
+                "INSERT INTO permohonan_doc(permohonan_id, doc) VALUES ('130101-p1', ?1)",
+                [d.save()],
+            )
+            .unwrap();
+            // In step with the hub when the backup was taken.
+            let mut st = automerge::sync::State::new();
+            st.shared_heads = d.heads();
+            assert!(crate::sync::store::finish(&c, "130101-p1", &st).unwrap());
+            crate::sync::store::set_meta(&c, crate::sync::store::meta::CURSOR, "42").unwrap();
+        }
+        let bak = dir.path().join("bak.db");
+        backup_file(&db_path, &bak).unwrap();
+        restore(&data, &bak).unwrap();
+        let c = Connection::open(&db_path).unwrap();
+        let count = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(count("SELECT count(*) FROM sync_doc_state"), 0, "fresh sync states");
+        assert_eq!(
+            crate::sync::store::get_meta(&c, crate::sync::store::meta::CURSOR).unwrap(),
+            None,
+            "the hub's feed from the start"
+        );
+        assert_eq!(
+            crate::sync::store::outbox_batch(&c, 10, &[]).unwrap(),
+            vec!["130101-p1"],
+            "every document exchanged again"
+        );
+        assert!(crate::sync::store::menunggu_pulih(&c, "130101-p1").unwrap());
+        // Once the exchange is over, the desk may continue.
+        let mut d = crate::sync::store::load_doc(&c, "130101-p1").unwrap().unwrap();
+        let mut st = automerge::sync::State::new();
+        st.shared_heads = d.get_heads();
+        assert!(crate::sync::store::finish(&c, "130101-p1", &st).unwrap());
+        assert!(!crate::sync::store::menunggu_pulih(&c, "130101-p1").unwrap());
+    }
+
+    #[test]
     fn restore_refuses_garbage_and_locked_folder() {
         let dir = tempfile::tempdir().unwrap();
         let junk = dir.path().join("junk.db");

@@ -278,3 +278,268 @@ fn kolom_peristiwa(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::AutoCommit;
+    use automerge::sync::{Message, State, SyncDoc as _};
+    use chrono::{DateTime, TimeZone, Utc};
+    use rekam_shared::penduduk::{JenisKelamin, StatusPerkawinan};
+    use rekam_shared::workflow::{NomorAntrian, Peran};
+
+    use crate::sync::store;
+
+    const ID: &str = "130107-01JD000000000000000000TEST";
+
+    fn utc7() -> FixedOffset {
+        FixedOffset::east_opt(7 * 3600).unwrap()
+    }
+
+    fn t(menit: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 25, 1, 0, 0).unwrap() + chrono::TimeDelta::minutes(menit)
+    }
+
+    fn ev(menit: i64, aksi: Aksi) -> Peristiwa {
+        let peran = match aksi {
+            Aksi::Dipanggil | Aksi::PerekamanBerhasil { .. } | Aksi::DiterimaPenduduk => {
+                Peran::OperatorPerekaman
+            }
+            _ => Peran::OperatorRegistrasi,
+        };
+        Peristiwa::new(t(menit), "rina", peran, aksi)
+    }
+
+    fn penduduk() -> Penduduk {
+        Penduduk {
+            nik: "1301075208050003".parse().unwrap(),
+            no_kk: "1301071504190007".parse().unwrap(),
+            nama: "Siti Rahmah".into(),
+            tempat_lahir: "Tarusan".into(),
+            tanggal_lahir: chrono::NaiveDate::from_ymd_opt(2005, 8, 12).unwrap(),
+            jenis_kelamin: JenisKelamin::Perempuan,
+            status_perkawinan: StatusPerkawinan::BelumKawin,
+            alamat: "Kampung Baru".into(),
+            rt: 1,
+            rw: 3,
+            nagari: "Nanggalo".into(),
+            kecamatan: "130107".parse().unwrap(),
+        }
+    }
+
+    fn sampai_antrian() -> Vec<Peristiwa> {
+        vec![
+            ev(0, Aksi::PermohonanDibuat),
+            ev(5, Aksi::BerkasDiterima),
+            ev(10, Aksi::BerkasBenar),
+            ev(
+                12,
+                Aksi::NomorAntrianDiberikan {
+                    nomor_antrian: NomorAntrian(3),
+                },
+            ),
+        ]
+    }
+
+    fn db() -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::db::open_writer(&dir.path().join("a.db")).unwrap();
+        (dir, conn)
+    }
+
+    /// An application recorded at the desk with `events` (rows and document).
+    fn at_desk(conn: &mut Connection, events: &[Peristiwa]) {
+        let tx = conn.transaction().unwrap();
+        let mut p = Permohonan::new(ID, "130107".parse().unwrap(), penduduk());
+        p.apply(events[0].clone()).unwrap();
+        rows::insert(&tx, &p, "2026-11-25", "t").unwrap();
+        for e in &events[1..] {
+            p.apply(e.clone()).unwrap();
+            rows::save_event(&tx, &p, "t").unwrap();
+        }
+        // The desk's own columns, as `registrasi::set_antrian` writes them.
+        kolom_peristiwa(&tx, ID, events, utc7()).unwrap();
+        tx.commit().unwrap();
+    }
+
+    /// Runs the sync protocol between the office's stored document and `hub` until quiet.
+    fn sync_with(conn: &Connection, hub: &mut AutoCommit) {
+        let (mut office_state, mut hub_state) = (State::new(), State::new());
+        for _ in 0..10 {
+            let up = store::generate(conn, ID, &mut office_state).unwrap();
+            if let Some(m) = &up {
+                hub.sync()
+                    .receive_sync_message(&mut hub_state, Message::decode(m).unwrap())
+                    .unwrap();
+            }
+            let down = hub.sync().generate_sync_message(&mut hub_state);
+            if let Some(m) = &down {
+                store::apply(conn, ID, &m.clone().encode(), &mut office_state, utc7()).unwrap();
+            }
+            if up.is_none() && down.is_none() {
+                return;
+            }
+        }
+        panic!("sync did not go quiet");
+    }
+
+    #[test]
+    fn rows_follow_the_hubs_newer_events_and_the_desk_continues_from_them() {
+        let (_d, mut c) = db();
+        at_desk(&mut c, &sampai_antrian());
+        // The hub's copy has two events more (recorded after the backup this office came from).
+        let mut hub = store::load_doc(&c, ID).unwrap().unwrap();
+        let mut newer = sampai_antrian();
+        newer.push(ev(14, Aksi::Dipanggil));
+        newer.push(ev(
+            18,
+            Aksi::PerekamanBerhasil {
+                nomor_bukti: "130107-20261125-0001".into(),
+            },
+        ));
+        {
+            let mut d = PermohonanDoc::from_automerge(hub.clone());
+            d.append_peristiwa(&newer).unwrap();
+            hub = d.into_automerge();
+        }
+        sync_with(&c, &mut hub);
+        let row = rows::load(&c, ID).unwrap().unwrap();
+        assert_eq!(row.permohonan.status().nama(), "terekam");
+        assert_eq!(row.permohonan.peristiwa(), &newer[..]);
+        assert_eq!(row.nomor_bukti.as_deref(), Some("130107-20261125-0001"));
+        assert_eq!(row.nomor_antrian, Some(3));
+        let n: i64 = c
+            .query_row(
+                "SELECT count(*) FROM peristiwa WHERE permohonan_id = ?1",
+                [ID],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 6, "one event row per event, none twice");
+        let terakhir: u32 = c
+            .query_row(
+                "SELECT terakhir FROM antrian_harian WHERE tanggal = '2026-11-25'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(terakhir >= 3, "queue counter moved past the returned number");
+        // The desk appends the next event to the document without EventsDiverge.
+        let tx = c.transaction().unwrap();
+        let mut p = row.permohonan;
+        p.apply(ev(20, Aksi::DiterimaPenduduk)).unwrap();
+        rows::save_event(&tx, &p, "t").unwrap();
+        tx.commit().unwrap();
+        let doc = PermohonanDoc::from_automerge(store::load_doc(&c, ID).unwrap().unwrap());
+        assert_eq!(doc.peristiwa_as::<Peristiwa>().unwrap().len(), 7);
+    }
+
+    #[test]
+    fn an_application_only_the_hub_has_is_rebuilt_from_its_document() {
+        let (_d, c) = db();
+        let mut hub = PermohonanDoc::new(ID, "130107").unwrap();
+        hub.set_penduduk(&penduduk()).unwrap();
+        hub.append_peristiwa(&sampai_antrian()).unwrap();
+        let mut hub = hub.into_automerge();
+        sync_with(&c, &mut hub);
+        let row = rows::load(&c, ID).unwrap().expect("rows built from the document");
+        assert_eq!(row.permohonan.status().nama(), "menunggu_perekaman");
+        assert_eq!(row.tanggal, "2026-11-25");
+        assert_eq!(row.nomor_antrian, Some(3));
+        assert_eq!(row.tanggal_antrian.as_deref(), Some("2026-11-25"));
+        let mut office = store::load_doc(&c, ID).unwrap().unwrap();
+        assert_eq!(office.get_heads(), hub.get_heads(), "the hub's document, not a copy");
+        assert!(rows::penduduk(&c, "1301075208050003").unwrap().is_some());
+    }
+
+    #[test]
+    fn rows_that_the_document_does_not_extend_are_left_alone() {
+        let (_d, mut c) = db();
+        let mut mine = sampai_antrian();
+        mine.truncate(2);
+        mine.push(ev(
+            8,
+            Aksi::BerkasDitolak {
+                alasan: rekam_shared::workflow::AlasanPenolakan::BerkasTidakLengkap,
+            },
+        ));
+        at_desk(&mut c, &mine);
+        let mut other = PermohonanDoc::new(ID, "130107").unwrap();
+        other.set_penduduk(&penduduk()).unwrap();
+        other.append_peristiwa(&sampai_antrian()).unwrap();
+        assert!(matches!(
+            ikuti(&c, &other, utc7()).unwrap(),
+            Ikuti::Bercabang(_)
+        ));
+        let row = rows::load(&c, ID).unwrap().unwrap();
+        assert_eq!(row.permohonan.peristiwa(), &mine[..], "rows unchanged");
+    }
+
+    fn newest_change(doc: &mut AutoCommit) -> (automerge::ActorId, u64) {
+        let heads = doc.get_heads();
+        assert_eq!(heads.len(), 1);
+        let ch = doc.get_change_by_hash(&heads[0]).unwrap();
+        (ch.actor_id().clone(), ch.seq())
+    }
+
+    #[test]
+    fn a_write_after_a_restore_never_reuses_a_change_the_hub_holds() {
+        let (d, mut c) = db();
+        let events = sampai_antrian();
+        at_desk(&mut c, &events[..3]);
+        let bak = d.path().join("bak.db");
+        c.backup(rusqlite::MAIN_DB, &bak, None).unwrap();
+        // After the backup: the queue number, synced to the hub.
+        let tx = c.transaction().unwrap();
+        let mut p = rows::load(&tx, ID).unwrap().unwrap().permohonan;
+        p.apply(events[3].clone()).unwrap();
+        rows::save_event(&tx, &p, "t").unwrap();
+        tx.commit().unwrap();
+        let mut hub = store::load_doc(&c, ID).unwrap().unwrap();
+        // The disk dies; the backup comes back and the desk issues another number.
+        c.restore(rusqlite::MAIN_DB, &bak, None::<fn(rusqlite::backup::Progress)>)
+            .unwrap();
+        let tx = c.transaction().unwrap();
+        let mut p = rows::load(&tx, ID).unwrap().unwrap().permohonan;
+        p.apply(ev(
+            13,
+            Aksi::NomorAntrianDiberikan {
+                nomor_antrian: NomorAntrian(7),
+            },
+        ))
+        .unwrap();
+        rows::save_event(&tx, &p, "t").unwrap();
+        tx.commit().unwrap();
+        let mut office = store::load_doc(&c, ID).unwrap().unwrap();
+        assert_ne!(
+            newest_change(&mut office),
+            newest_change(&mut hub),
+            "the same (actor, seq) for two different changes"
+        );
+        // Both changes survive a merge (a conflict for a person, not a lost change).
+        office.merge(&mut hub).unwrap();
+        assert_eq!(office.get_heads().len(), 2);
+    }
+
+    #[test]
+    fn the_desk_waits_for_the_hub_on_a_restored_application() {
+        let (_d, mut c) = db();
+        let events = sampai_antrian();
+        at_desk(&mut c, &events[..3]);
+        c.execute(
+            "INSERT INTO sync_pulih(permohonan_id, restored_at) VALUES (?1, 't')",
+            [ID],
+        )
+        .unwrap();
+        let tx = c.transaction().unwrap();
+        let mut p = rows::load(&tx, ID).unwrap().unwrap().permohonan;
+        p.apply(events[3].clone()).unwrap();
+        let e = rows::save_event(&tx, &p, "t").unwrap_err();
+        assert_eq!(e.status, axum::http::StatusCode::CONFLICT, "{}", e.error);
+        drop(tx);
+        c.execute("DELETE FROM sync_pulih", []).unwrap();
+        let tx = c.transaction().unwrap();
+        rows::save_event(&tx, &p, "t").unwrap();
+        tx.commit().unwrap();
+    }
+}
