@@ -20,24 +20,29 @@ use serde_json::json;
 
 const KECAMATAN: &str = "130104";
 
+/// Event kinds per application id.
+type Kinds = BTreeMap<String, Vec<String>>;
+
 /// Every document's event kinds, and every application's event rows, at the office.
-fn office_events(
-    db: &Path,
-) -> anyhow::Result<(BTreeMap<String, Vec<String>>, BTreeMap<String, Vec<String>>)> {
+fn office_events(db: &Path) -> anyhow::Result<(Kinds, Kinds)> {
     let c = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     c.busy_timeout(Duration::from_secs(10))?;
     let mut docs = BTreeMap::new();
     let mut st = c.prepare("SELECT permohonan_id, doc FROM permohonan_doc")?;
-    for r in st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))? {
+    for r in st.query_map([], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+    })? {
         let (id, bytes) = r?;
         let doc = rekam_shared::document::PermohonanDoc::load(&bytes)?;
         let ev: Vec<rekam_shared::workflow::Peristiwa> = doc.peristiwa_as()?;
         docs.insert(
             id,
-            ev.iter().map(|e| e.aksi.jenis().nama().to_owned()).collect(),
+            ev.iter()
+                .map(|e| e.aksi.jenis().nama().to_owned())
+                .collect(),
         );
     }
-    let mut rows: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut rows = Kinds::new();
     let mut st = c.prepare("SELECT permohonan_id, kind FROM peristiwa ORDER BY id")?;
     for r in st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
         let (id, kind) = r?;
@@ -158,7 +163,11 @@ async fn an_office_restored_from_an_older_backup_converges_with_the_hub() {
             .unwrap();
     }
     office
-        .post(&reg, &format!("/api/permohonan/{b}/cek-biometrik"), json!({}))
+        .post(
+            &reg,
+            &format!("/api/permohonan/{b}/cek-biometrik"),
+            json!({}),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -166,9 +175,12 @@ async fn an_office_restored_from_an_older_backup_converges_with_the_hub() {
         "menunggu_perekaman"
     );
     let c = new_application(&office, &reg, 3).await;
-    until(&office, "sync before the backup", Duration::from_secs(60), async || {
-        in_step(&office, &hub_data, &[&a, &b, &c])
-    })
+    until(
+        &office,
+        "sync before the backup",
+        Duration::from_secs(60),
+        async || in_step(&office, &hub_data, &[&a, &b, &c]),
+    )
     .await;
     let backup = root.path().join("cadangan.db");
     office.backup(&backup).unwrap();
@@ -177,7 +189,11 @@ async fn an_office_restored_from_an_older_backup_converges_with_the_hub() {
     // D recorded from start to end.
     at_scanner(&office, 2).await;
     office
-        .post(&rek, &format!("/api/permohonan/{b}/panggil"), json!({"loket": "1"}))
+        .post(
+            &rek,
+            &format!("/api/permohonan/{b}/panggil"),
+            json!({"loket": "1"}),
+        )
         .await
         .unwrap();
     for m in ["sidik-jari", "iris", "foto", "tanda-tangan"] {
@@ -190,25 +206,36 @@ async fn an_office_restored_from_an_older_backup_converges_with_the_hub() {
         .post(&rek, &format!("/api/permohonan/{b}/berhasil"), json!({}))
         .await
         .unwrap();
-    let nomor_bukti_b = office.get(&reg, &format!("/api/permohonan/{b}")).await.unwrap()
-        ["nomor_bukti"]
+    let nomor_bukti_b = office
+        .get(&reg, &format!("/api/permohonan/{b}"))
+        .await
+        .unwrap()["nomor_bukti"]
         .clone();
     assert!(nomor_bukti_b.is_string(), "B has a proof number");
     office
-        .post(&reg, &format!("/api/permohonan/{c}/terima-berkas"), berkas.clone())
+        .post(
+            &reg,
+            &format!("/api/permohonan/{c}/terima-berkas"),
+            berkas.clone(),
+        )
         .await
         .unwrap();
     let d = office.record(&reg, &rek, 4).await.unwrap();
-    until(&office, "sync after the backup", Duration::from_secs(60), async || {
-        in_step(&office, &hub_data, &[&a, &b, &c, &d])?;
-        // D's decision too, so that the hub's feed carries it.
-        let hub = hub_docs(&hub_data)?;
-        anyhow::ensure!(
-            hub.iter().any(|h| h.id == d && h.keputusan.is_some()),
-            "no decision on D yet"
-        );
-        Ok(())
-    })
+    until(
+        &office,
+        "sync after the backup",
+        Duration::from_secs(60),
+        async || {
+            in_step(&office, &hub_data, &[&a, &b, &c, &d])?;
+            // D's decision too, so that the hub's feed carries it.
+            let hub = hub_docs(&hub_data)?;
+            anyhow::ensure!(
+                hub.iter().any(|h| h.id == d && h.keputusan.is_some()),
+                "no decision on D yet"
+            );
+            Ok(())
+        },
+    )
     .await;
 
     // The disk dies: the agent stops, the older backup comes back. The hub is down too for
@@ -231,46 +258,83 @@ async fn an_office_restored_from_an_older_backup_converges_with_the_hub() {
     let e = new_application(&office, &reg, 5).await;
     // A restored application waits for the hub: its newer events may be there.
     let early = office
-        .post(&reg, &format!("/api/permohonan/{c}/terima-berkas"), berkas.clone())
+        .post(
+            &reg,
+            &format!("/api/permohonan/{c}/terima-berkas"),
+            berkas.clone(),
+        )
         .await;
-    let err = early.expect_err("the desk must not append to a restored application before the sync");
+    let err =
+        early.expect_err("the desk must not append to a restored application before the sync");
     assert!(err.to_string().contains("409"), "{err}");
 
     // The hub is back.
     hub = Some(start_hub(&hub_data, &pki, hub_addr).unwrap());
-    until(&office, "the hub's newer state at the desk", Duration::from_secs(90), async || {
-        for (id, want) in [(&a, "terekam"), (&b, "terekam"), (&c, "berkas_diterima"), (&d, "terekam")] {
-            let got = status_of(&office, &reg, id).await?;
-            anyhow::ensure!(got == want, "{id}: {got}, want {want}");
-        }
-        Ok(())
-    })
+    until(
+        &office,
+        "the hub's newer state at the desk",
+        Duration::from_secs(90),
+        async || {
+            for (id, want) in [
+                (&a, "terekam"),
+                (&b, "terekam"),
+                (&c, "berkas_diterima"),
+                (&d, "terekam"),
+            ] {
+                let got = status_of(&office, &reg, id).await?;
+                anyhow::ensure!(got == want, "{id}: {got}, want {want}");
+            }
+            Ok(())
+        },
+    )
     .await;
-    let vb = office.get(&reg, &format!("/api/permohonan/{b}")).await.unwrap();
-    assert_eq!(vb["nomor_bukti"], nomor_bukti_b, "B's proof number came back");
+    let vb = office
+        .get(&reg, &format!("/api/permohonan/{b}"))
+        .await
+        .unwrap();
+    assert_eq!(
+        vb["nomor_bukti"], nomor_bukti_b,
+        "B's proof number came back"
+    );
 
     // The desk continues from the newer state.
-    until(&office, "the desk continues on C", Duration::from_secs(60), async || {
-        office
-            .post(&reg, &format!("/api/permohonan/{c}/periksa-berkas"), berkas.clone())
-            .await
-            .map(|_| ())
-    })
+    until(
+        &office,
+        "the desk continues on C",
+        Duration::from_secs(60),
+        async || {
+            office
+                .post(
+                    &reg,
+                    &format!("/api/permohonan/{c}/periksa-berkas"),
+                    berkas.clone(),
+                )
+                .await
+                .map(|_| ())
+        },
+    )
     .await;
     office
         .post(&rek, &format!("/api/permohonan/{b}/serahkan"), json!({}))
         .await
         .unwrap();
     office
-        .post(&reg, &format!("/api/permohonan/{e}/terima-berkas"), berkas.clone())
+        .post(
+            &reg,
+            &format!("/api/permohonan/{e}/terima-berkas"),
+            berkas.clone(),
+        )
         .await
         .unwrap();
 
     // Converged: nothing lost on either side.
     let all = [&a, &b, &c, &d, &e];
-    until(&office, "convergence after the restore", Duration::from_secs(90), async || {
-        in_step(&office, &hub_data, &all.map(|s| s.as_str()))
-    })
+    until(
+        &office,
+        "convergence after the restore",
+        Duration::from_secs(90),
+        async || in_step(&office, &hub_data, &all.map(|s| s.as_str())),
+    )
     .await;
     for (id, want) in [
         (&a, "terekam"),
@@ -302,10 +366,7 @@ async fn an_office_restored_from_an_older_backup_converges_with_the_hub() {
         "permohonan_dibuat,berkas_diterima,berkas_benar,nomor_antrian_diberikan,dipanggil,\
          perekaman_berhasil,diterima_penduduk"
     );
-    assert_eq!(
-        kinds(&c),
-        "permohonan_dibuat,berkas_diterima,berkas_benar"
-    );
+    assert_eq!(kinds(&c), "permohonan_dibuat,berkas_diterima,berkas_benar");
     let log = std::fs::read_to_string(office.dir.join("agent.log")).unwrap();
     let after = &log[log_from..];
     for bad in ["EventsDiverge", "diverge", "ERROR"] {

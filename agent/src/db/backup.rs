@@ -152,8 +152,10 @@ pub fn prepare_resync(conn: &mut Connection) -> Result<(), BackupError> {
     // Shared heads of the backup's time: harmless for the office's own message, but a fresh
     // state makes both sides start with a full have/need exchange.
     tx.execute("DELETE FROM sync_doc_state", [])?;
-    // The hub's feed from the start: every decision the hub wrote for this office comes back,
-    // including those on applications the backup does not have at all.
+    // The hub's feed from the start: every decision the hub wrote for this office comes back.
+    // Not needed for correctness (the backup's cursor is never past a decision the backup
+    // lacks: it moves only once the decision is applied, and the hub's sequence only grows),
+    // but one pass over the feed re-checks every decided application against the hub.
     tx.execute(
         "DELETE FROM sync_meta WHERE key = ?1",
         [crate::sync::store::meta::CURSOR],
@@ -254,7 +256,11 @@ mod tests {
         restore(&data, &bak).unwrap();
         let c = Connection::open(&db_path).unwrap();
         let count = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
-        assert_eq!(count("SELECT count(*) FROM sync_doc_state"), 0, "fresh sync states");
+        assert_eq!(
+            count("SELECT count(*) FROM sync_doc_state"),
+            0,
+            "fresh sync states"
+        );
         assert_eq!(
             crate::sync::store::get_meta(&c, crate::sync::store::meta::CURSOR).unwrap(),
             None,
@@ -267,7 +273,9 @@ mod tests {
         );
         assert!(crate::sync::store::menunggu_pulih(&c, "130101-p1").unwrap());
         // Once the exchange is over, the desk may continue.
-        let mut d = crate::sync::store::load_doc(&c, "130101-p1").unwrap().unwrap();
+        let mut d = crate::sync::store::load_doc(&c, "130101-p1")
+            .unwrap()
+            .unwrap();
         let mut st = automerge::sync::State::new();
         st.shared_heads = d.get_heads();
         assert!(crate::sync::store::finish(&c, "130101-p1", &st).unwrap());

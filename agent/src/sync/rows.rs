@@ -423,7 +423,10 @@ mod tests {
                 |r| r.get(0),
             )
             .unwrap();
-        assert!(terakhir >= 3, "queue counter moved past the returned number");
+        assert!(
+            terakhir >= 3,
+            "queue counter moved past the returned number"
+        );
         // The desk appends the next event to the document without EventsDiverge.
         let tx = c.transaction().unwrap();
         let mut p = row.permohonan;
@@ -442,13 +445,19 @@ mod tests {
         hub.append_peristiwa(&sampai_antrian()).unwrap();
         let mut hub = hub.into_automerge();
         sync_with(&c, &mut hub);
-        let row = rows::load(&c, ID).unwrap().expect("rows built from the document");
+        let row = rows::load(&c, ID)
+            .unwrap()
+            .expect("rows built from the document");
         assert_eq!(row.permohonan.status().nama(), "menunggu_perekaman");
         assert_eq!(row.tanggal, "2026-11-25");
         assert_eq!(row.nomor_antrian, Some(3));
         assert_eq!(row.tanggal_antrian.as_deref(), Some("2026-11-25"));
         let mut office = store::load_doc(&c, ID).unwrap().unwrap();
-        assert_eq!(office.get_heads(), hub.get_heads(), "the hub's document, not a copy");
+        assert_eq!(
+            office.get_heads(),
+            hub.get_heads(),
+            "the hub's document, not a copy"
+        );
         assert!(rows::penduduk(&c, "1301075208050003").unwrap().is_some());
     }
 
@@ -497,8 +506,12 @@ mod tests {
         tx.commit().unwrap();
         let mut hub = store::load_doc(&c, ID).unwrap().unwrap();
         // The disk dies; the backup comes back and the desk issues another number.
-        c.restore(rusqlite::MAIN_DB, &bak, None::<fn(rusqlite::backup::Progress)>)
-            .unwrap();
+        c.restore(
+            rusqlite::MAIN_DB,
+            &bak,
+            None::<fn(rusqlite::backup::Progress)>,
+        )
+        .unwrap();
         let tx = c.transaction().unwrap();
         let mut p = rows::load(&tx, ID).unwrap().unwrap().permohonan;
         p.apply(ev(
