@@ -63,7 +63,7 @@ pub async fn start_with_clock(config: Config, clock: clock::Clock) -> anyhow::Re
     config.validate()?;
     let (lock, db) = cli::open_for_serve(&config)?;
     if let Some(hub) = config.hub.clone() {
-        sync::spawn(db.clone(), hub);
+        sync::spawn(db.clone(), hub, config.offset());
     }
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;

@@ -460,6 +460,39 @@ impl Office {
         Ok(id)
     }
 
+    /// `GET` on the desk API as `token`'s operator; the JSON answer, or an error with the status.
+    pub async fn get(&self, token: &str, path: &str) -> anyhow::Result<Value> {
+        self.call(Some(token), path, None).await
+    }
+
+    /// `POST` on the desk API as `token`'s operator; the JSON answer, or an error with the
+    /// status and body.
+    pub async fn post(&self, token: &str, path: &str, body: Value) -> anyhow::Result<Value> {
+        self.call(Some(token), path, Some(body)).await
+    }
+
+    /// `rekam-agent backup` of this office's data folder to `target` (a new file).
+    pub fn backup(&self, target: &Path) -> anyhow::Result<String> {
+        run(
+            Command::new(agent_exe())
+                .args(["backup", "--data"])
+                .arg(self.data())
+                .arg(target),
+            None,
+        )
+    }
+
+    /// `rekam-agent restore` of `source` over this office's data folder (agent stopped).
+    pub fn restore(&self, source: &Path) -> anyhow::Result<String> {
+        run(
+            Command::new(agent_exe())
+                .args(["restore", "--data"])
+                .arg(self.data())
+                .arg(source),
+            None,
+        )
+    }
+
     /// Each document's heads at this office (sorted hex), read from its SQLite file.
     pub fn doc_heads(&self) -> anyhow::Result<Vec<(String, Vec<String>)>> {
         crate::agent_db::doc_heads(&self.db())

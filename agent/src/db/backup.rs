@@ -5,6 +5,17 @@
 //! read connection, page by page). `restore` first checks that the file is a Rekam agent
 //! database that passes `PRAGMA integrity_check`, then copies it over the office database,
 //! holding the data-folder lock so that no agent is running on it.
+//!
+//! A restored office is behind the hub: the hub may hold changes of this office's documents
+//! made after the backup was taken (synced before the disk died). So `restore` also prepares
+//! the sync daemon to catch up without losing either side ([`prepare_resync`]): the per-document
+//! sync states and the hub feed cursor from the backup are dropped (both sides start their
+//! exchanges afresh and the hub resends every decision), every document is queued, and every
+//! application is marked `sync_pulih` so that the desk appends no event to it until its
+//! exchange with the hub is over (then the rows follow the hub's newer events first, see
+//! `crate::sync::rows`). Automerge actor ids are not stored: every write of a document loads
+//! it with a fresh random actor, so a restored office never reuses an (actor, sequence number)
+//! the hub already holds.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -128,6 +139,46 @@ pub fn restore(data_dir: &Path, source: &Path) -> Result<(), BackupError> {
     conn.restore(MAIN_DB, source, None::<fn(rusqlite::backup::Progress)>)?;
     // Bring a backup taken by an older agent up to this version's schema.
     super::migrations::apply(&mut conn)?;
+    prepare_resync(&mut conn)?;
+    Ok(())
+}
+
+/// After a restore: forgets what the backup believed the hub had, so the next sync rounds
+/// exchange every document from scratch, and holds the desk back on the restored applications
+/// until their exchange is over. One transaction.
+pub fn prepare_resync(conn: &mut Connection) -> Result<(), BackupError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    // Shared heads of the backup's time: harmless for the office's own message, but a fresh
+    // state makes both sides start with a full have/need exchange.
+    tx.execute("DELETE FROM sync_doc_state", [])?;
+    // The hub's feed from the start: every decision the hub wrote for this office comes back.
+    // Not needed for correctness (the backup's cursor is never past a decision the backup
+    // lacks: it moves only once the decision is applied, and the hub's sequence only grows),
+    // but one pass over the feed re-checks every decided application against the hub.
+    tx.execute(
+        "DELETE FROM sync_meta WHERE key = ?1",
+        [crate::sync::store::meta::CURSOR],
+    )?;
+    tx.execute(
+        "INSERT INTO sync_meta(key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        rusqlite::params![crate::sync::store::meta::RESTORED_AT, now],
+    )?;
+    // Every document is exchanged again (the hub may have newer changes of any of them).
+    tx.execute(
+        "INSERT INTO sync_outbox(permohonan_id, queued_at)
+         SELECT permohonan_id, ?1 FROM permohonan_doc WHERE true
+         ON CONFLICT(permohonan_id) DO UPDATE SET refused = NULL",
+        [&now],
+    )?;
+    tx.execute(
+        "INSERT INTO sync_pulih(permohonan_id, restored_at)
+         SELECT permohonan_id, ?1 FROM permohonan_doc WHERE true
+         ON CONFLICT(permohonan_id) DO UPDATE SET restored_at = excluded.restored_at",
+        [&now],
+    )?;
+    tx.commit()?;
     Ok(())
 }
 
@@ -176,6 +227,59 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(actions, vec!["before".to_string()]);
+    }
+
+    #[test]
+    fn restore_prepares_a_full_resync_and_holds_the_desk_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        let db_path = data.join(crate::config::DB_FILE);
+        {
+            let c = super::super::open_writer(&db_path).unwrap();
+            // Only the sync tables matter here: no application rows behind the document.
+            c.pragma_update(None, "foreign_keys", "OFF").unwrap();
+            let mut d = rekam_shared::document::PermohonanDoc::new("130101-p1", "130101").unwrap();
+            c.execute(
+                "INSERT INTO permohonan_doc(permohonan_id, doc) VALUES ('130101-p1', ?1)",
+                [d.save()],
+            )
+            .unwrap();
+            // In step with the hub when the backup was taken.
+            let mut st = automerge::sync::State::new();
+            st.shared_heads = d.heads();
+            assert!(crate::sync::store::finish(&c, "130101-p1", &st).unwrap());
+            crate::sync::store::set_meta(&c, crate::sync::store::meta::CURSOR, "42").unwrap();
+        }
+        let bak = dir.path().join("bak.db");
+        backup_file(&db_path, &bak).unwrap();
+        restore(&data, &bak).unwrap();
+        let c = Connection::open(&db_path).unwrap();
+        let count = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(
+            count("SELECT count(*) FROM sync_doc_state"),
+            0,
+            "fresh sync states"
+        );
+        assert_eq!(
+            crate::sync::store::get_meta(&c, crate::sync::store::meta::CURSOR).unwrap(),
+            None,
+            "the hub's feed from the start"
+        );
+        assert_eq!(
+            crate::sync::store::outbox_batch(&c, 10, &[]).unwrap(),
+            vec!["130101-p1"],
+            "every document exchanged again"
+        );
+        assert!(crate::sync::store::menunggu_pulih(&c, "130101-p1").unwrap());
+        // Once the exchange is over, the desk may continue.
+        let mut d = crate::sync::store::load_doc(&c, "130101-p1")
+            .unwrap()
+            .unwrap();
+        let mut st = automerge::sync::State::new();
+        st.shared_heads = d.get_heads();
+        assert!(crate::sync::store::finish(&c, "130101-p1", &st).unwrap());
+        assert!(!crate::sync::store::menunggu_pulih(&c, "130101-p1").unwrap());
     }
 
     #[test]

@@ -27,6 +27,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sync",
         sql: include_str!("../../migrations/0100_sync.sql"),
     },
+    Migration {
+        version: 101,
+        name: "pulih",
+        sql: include_str!("../../migrations/0101_pulih.sql"),
+    },
 ];
 
 /// Applies every migration not yet recorded; returns how many ran.

@@ -109,7 +109,7 @@ pub fn load_where(
 }
 
 /// Upserts the resident's latest data.
-pub fn upsert_penduduk(tx: &Transaction<'_>, p: &Penduduk, now: &str) -> Result<(), ApiError> {
+pub fn upsert_penduduk(tx: &Connection, p: &Penduduk, now: &str) -> Result<(), ApiError> {
     tx.execute(
         "INSERT INTO penduduk(nik, no_kk, nama, tempat_lahir, tanggal_lahir, jenis_kelamin,
             status_perkawinan, alamat, rt, rw, kelurahan, kecamatan, data, updated_at)
@@ -227,6 +227,15 @@ pub fn sync_doc(
             |r| r.get(0),
         )
         .optional()?;
+    if crate::sync::store::menunggu_pulih(tx, p.id()).map_err(ApiError::internal)? {
+        // Restored from a backup: the hub may hold newer events of this application. The
+        // desk continues once the sync brought them back (the rows follow the document).
+        return Err(ApiError::conflict(
+            Some("sinkron"),
+            "permohonan ini dipulihkan dari cadangan dan menunggu sinkron dengan hub; \
+             coba lagi setelah sinkron",
+        ));
+    }
     let mut doc = match stored {
         Some(bytes) => PermohonanDoc::load(&bytes).map_err(ApiError::internal)?,
         None => {

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use automerge::sync::State;
+use chrono::FixedOffset;
 use rand::Rng as _;
 use rekam_shared::wire::{DocMessage, SyncRequest};
 use serde::Serialize;
@@ -85,14 +86,15 @@ impl SyncHandle {
     }
 }
 
-/// Starts the daemon as a background task on the current tokio runtime.
-pub fn spawn(db: Db, cfg: HubConfig) -> SyncHandle {
+/// Starts the daemon as a background task on the current tokio runtime. `offset` is the
+/// office's UTC offset (local days of rows built from the hub's documents).
+pub fn spawn(db: Db, cfg: HubConfig, offset: FixedOffset) -> SyncHandle {
     let handle = SyncHandle {
         status: Arc::new(Mutex::new(SyncStatus::default())),
         wake: Arc::new(Notify::new()),
     };
     let h = handle.clone();
-    tokio::spawn(async move { run(db, cfg, h).await });
+    tokio::spawn(async move { run(db, cfg, offset, h).await });
     handle
 }
 
@@ -100,7 +102,7 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-async fn run(db: Db, cfg: HubConfig, handle: SyncHandle) {
+async fn run(db: Db, cfg: HubConfig, offset: FixedOffset, handle: SyncHandle) {
     let mut client: Option<HubClient> = None;
     let mut failures: u32 = 0;
     let mut bytes = WireBytes::default();
@@ -113,7 +115,7 @@ async fn run(db: Db, cfg: HubConfig, handle: SyncHandle) {
         }
         let started = Instant::now();
         let result = match &client {
-            Some(c) => round(&db, c, &cfg, &mut bytes).await,
+            Some(c) => round(&db, c, &cfg, offset, &mut bytes).await,
             None => Err(SyncError::Config("hub client not configured".into())),
         };
         let ok = result.is_ok();
@@ -245,6 +247,7 @@ pub async fn round(
     db: &Db,
     client: &HubClient,
     cfg: &HubConfig,
+    offset: FixedOffset,
     bytes: &mut WireBytes,
 ) -> Result<RoundStats, SyncError> {
     let mut stats = RoundStats::default();
@@ -350,7 +353,7 @@ pub async fn round(
                                 .entry(d.id.clone())
                                 .or_insert(store::load_state(tx, &d.id)?),
                         };
-                        store::apply(tx, &d.id, m, state)?;
+                        store::apply(tx, &d.id, m, state, offset)?;
                         touched.push(d.id.clone());
                     }
                     for r in &refused {

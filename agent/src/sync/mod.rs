@@ -7,11 +7,14 @@
 //! - [`client`]: HTTPS with the office certificate (mutual TLS, rustls + ring).
 //! - [`daemon`]: the loop: rounds while online, exponential backoff with jitter when not,
 //!   resumes from SQLite after a restart, never holds the writer longer than one batch.
+//! - [`rows`]: the rows follow a document the hub sent (newer events after a restore from an
+//!   older backup, or a whole application the office does not have).
 //! - [`cli`]: `rekam-agent sync status` and `rekam-agent sync now`.
 
 pub mod cli;
 pub mod client;
 pub mod daemon;
+pub mod rows;
 pub mod store;
 
 use std::path::PathBuf;

@@ -7,6 +7,7 @@
 
 use automerge::AutoCommit;
 use automerge::sync::{Message, State, SyncDoc as _};
+use rekam_shared::document::PermohonanDoc;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::SyncError;
@@ -29,6 +30,8 @@ pub mod meta {
     pub const BYTES_SENT: &str = "bytes_sent";
     /// Bytes received from the hub, total.
     pub const BYTES_RECEIVED: &str = "bytes_received";
+    /// When the database was last restored from a backup (RFC 3339), set by `restore`.
+    pub const RESTORED_AT: &str = "restored_at";
 }
 
 /// Reads a `sync_meta` value.
@@ -172,26 +175,27 @@ pub fn generate(
     id: &str,
     state: &mut State,
 ) -> Result<Option<Vec<u8>>, SyncError> {
-    let Some(mut doc) = load_doc(conn, id)? else {
-        return Ok(None);
-    };
+    // A document the hub told this office about but that the office does not have (an
+    // application made after the backup it was restored from): ask for it from nothing.
+    let mut doc = load_doc(conn, id)?.unwrap_or_default();
     Ok(doc.sync().generate_sync_message(state).map(Message::encode))
 }
 
 /// Applies the hub's message to a document inside the writer's transaction, saving the
-/// document if it changed and the sync state. Returns whether the document changed.
+/// document if it changed and the sync state, and bringing the application's rows up to the
+/// document ([`super::rows::ikuti`]; `offset` is the office's UTC offset). A document this
+/// office does not have is received into an empty one and stored, with rows built from it,
+/// as soon as it holds a whole application. Returns whether the document changed.
 pub fn apply(
     conn: &Connection,
     id: &str,
     message: &[u8],
     state: &mut State,
+    offset: chrono::FixedOffset,
 ) -> Result<bool, SyncError> {
-    let Some(mut doc) = load_doc(conn, id)? else {
-        // A document the hub has but this office does not (e.g. after a restore from an old
-        // backup): its rows cannot be rebuilt from here; the hub keeps it.
-        tracing::warn!(permohonan = %id, "hub sent a document unknown to this office");
-        return Ok(false);
-    };
+    let stored = load_doc(conn, id)?;
+    let known = stored.is_some();
+    let mut doc = stored.unwrap_or_default();
     let msg = Message::decode(message).map_err(|e| SyncError::Hub(format!("message: {e}")))?;
     let before = doc.get_heads();
     doc.sync()
@@ -202,9 +206,29 @@ pub fn apply(
         })?;
     let changed = doc.get_heads() != before;
     if changed {
+        let bytes = doc.save();
+        let view = PermohonanDoc::from_automerge(doc);
+        if !known && view.id().ok().as_deref() != Some(id) {
+            // Not yet a whole application (or not the one asked for): nothing is stored,
+            // and the exchange starts again from nothing.
+            *state = State::new();
+            return Ok(false);
+        }
+        match super::rows::ikuti(conn, &view, offset)? {
+            super::rows::Ikuti::Belum(why) if !known => {
+                tracing::warn!(permohonan = %id, reason = %why, "hub's document not yet usable");
+                *state = State::new();
+                return Ok(false);
+            }
+            super::rows::Ikuti::Belum(why) | super::rows::Ikuti::Bercabang(why) => {
+                tracing::error!(permohonan = %id, reason = %why, "rows not brought up to the document");
+            }
+            _ => {}
+        }
         conn.execute(
-            "UPDATE permohonan_doc SET doc = ?2 WHERE permohonan_id = ?1",
-            params![id, doc.save()],
+            "INSERT INTO permohonan_doc(permohonan_id, doc) VALUES (?1, ?2)
+             ON CONFLICT(permohonan_id) DO UPDATE SET doc = excluded.doc",
+            params![id, bytes],
         )?;
     }
     save_state(conn, id, state)?;
@@ -235,10 +259,22 @@ pub fn finish(conn: &Connection, id: &str, state: &State) -> Result<bool, SyncEr
     shared.sort();
     if heads == shared {
         conn.execute("DELETE FROM sync_outbox WHERE permohonan_id = ?1", [id])?;
+        // Caught up with the hub after a restore: the desk may continue this application.
+        conn.execute("DELETE FROM sync_pulih WHERE permohonan_id = ?1", [id])?;
         Ok(true)
     } else {
         Ok(false)
     }
+}
+
+/// Whether an application restored from a backup still waits for its exchange with the hub
+/// (see `crate::db::backup::prepare_resync`).
+pub fn menunggu_pulih(conn: &Connection, id: &str) -> Result<bool, SyncError> {
+    Ok(conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM sync_pulih WHERE permohonan_id = ?1)",
+        [id],
+        |r| r.get(0),
+    )?)
 }
 
 /// Parks a refused document until it changes again.
@@ -247,6 +283,8 @@ pub fn mark_refused(conn: &Connection, id: &str, reason: &str) -> Result<(), Syn
         "UPDATE sync_outbox SET refused = ?2 WHERE permohonan_id = ?1",
         params![id, reason],
     )?;
+    // The hub will not take it: holding the desk back would hold it back for good.
+    conn.execute("DELETE FROM sync_pulih WHERE permohonan_id = ?1", [id])?;
     Ok(())
 }
 
@@ -278,7 +316,10 @@ pub fn blob_done(conn: &Connection, sha256: &str) -> Result<(), SyncError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rekam_shared::document::PermohonanDoc;
+
+    fn utc7() -> chrono::FixedOffset {
+        chrono::FixedOffset::east_opt(7 * 3600).unwrap()
+    }
 
     fn db() -> (tempfile::TempDir, Connection) {
         let dir = tempfile::tempdir().unwrap();
@@ -369,7 +410,7 @@ mod tests {
             .sync()
             .generate_sync_message(&mut hub_state)
             .unwrap();
-        let changed = apply(&c, "130101-p1", &first.encode(), &mut st).unwrap();
+        let changed = apply(&c, "130101-p1", &first.encode(), &mut st, utc7()).unwrap();
         assert!(!changed, "no change yet");
         // Killed here, the office still knows it has an exchange to finish.
         assert_eq!(outbox_batch(&c, 10, &[]).unwrap(), vec!["130101-p1"]);
