@@ -480,7 +480,7 @@ impl PermohonanDoc {
         for (index, j) in read_events(&self.doc)?.into_iter().enumerate() {
             // Only the kind is named, never the serde message: it may quote a value.
             let jenis = j
-                .get("type")
+                .pointer("/aksi/type")
                 .and_then(|t| serde_json::from_value::<JenisAksi>(t.clone()).ok())
                 .map(JenisAksi::nama);
             match serde_json::from_value::<Peristiwa>(j) {
