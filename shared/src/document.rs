@@ -114,9 +114,9 @@ pub enum DocumentError {
 /// never the events' free text.
 #[derive(Debug, thiserror::Error)]
 pub enum PeristiwaTidakSah {
-    /// The `peristiwa` section is not a list.
+    /// The `peristiwa` section is not a list (boxed: `DocumentError` is large).
     #[error(transparent)]
-    Dokumen(#[from] DocumentError),
+    Dokumen(Box<DocumentError>),
     /// Event `index` is not a [`Peristiwa`] this code reads.
     #[error("peristiwa #{index} ({}) tidak dapat dibaca sebagai peristiwa SOP", jenis.unwrap_or("jenis tidak dikenal"))]
     TidakTerbaca {
@@ -477,7 +477,8 @@ impl PermohonanDoc {
     /// sends with this, and dedup reads "recorded" from it.
     pub fn keadaan(&self) -> Result<Keadaan, PeristiwaTidakSah> {
         let mut events = Vec::new();
-        for (index, j) in read_events(&self.doc)?.into_iter().enumerate() {
+        let list = read_events(&self.doc).map_err(|e| PeristiwaTidakSah::Dokumen(Box::new(e)))?;
+        for (index, j) in list.into_iter().enumerate() {
             // Only the kind is named, never the serde message: it may quote a value.
             let jenis = j
                 .pointer("/aksi/type")
