@@ -114,7 +114,7 @@ pub enum DocumentError {
 /// never the events' free text.
 #[derive(Debug, thiserror::Error)]
 pub enum PeristiwaTidakSah {
-    /// The `peristiwa` section is not a list.
+    /// The `peristiwa` section is not a list (boxed: `DocumentError` is large).
     #[error(transparent)]
     Dokumen(Box<DocumentError>),
     /// Event `index` is not a [`Peristiwa`] this code reads.
@@ -580,7 +580,7 @@ impl PermohonanDoc {
         for (index, j) in list.into_iter().enumerate() {
             // Only the kind is named, never the serde message: it may quote a value.
             let jenis = j
-                .get("type")
+                .pointer("/aksi/type")
                 .and_then(|t| serde_json::from_value::<JenisAksi>(t.clone()).ok())
                 .map(JenisAksi::nama);
             match serde_json::from_value::<Peristiwa>(j) {

@@ -428,21 +428,38 @@ fn documents_whose_events_break_the_sop_are_refused_audited_and_not_stored() {
         (
             "130101-not-an-event",
             vec![json!({"type": "berkas_diterima"})],
-            &["peristiwa #0 (berkas_diterima) tidak dapat dibaca"],
+            &["peristiwa #0 (jenis tidak dikenal) tidak dapat dibaca"],
+        ),
+        (
+            "130101-event-without-time",
+            [
+                as_json(&perjalanan(1)),
+                vec![json!({"operator": "rina", "peran": "operator_registrasi",
+                    "aksi": {"type": "berkas_diterima"}})],
+            ]
+            .concat(),
+            &["peristiwa #1 (berkas_diterima) tidak dapat dibaca"],
         ),
         (
             "130101-unknown-kind",
-            [as_json(&perjalanan(1)), vec![json!({"type": NIK})]].concat(),
+            [
+                as_json(&perjalanan(1)),
+                vec![
+                    json!({"waktu": t(1), "operator": "rina", "peran": "operator_registrasi",
+                    "aksi": {"type": NIK}}),
+                ],
+            ]
+            .concat(),
             &["peristiwa #1 (jenis tidak dikenal) tidak dapat dibaca"],
         ),
         (
             "130101-nik-in-a-bad-field",
             [
                 as_json(&perjalanan(3)),
-                vec![json!({
-                    "type": "nomor_antrian_diberikan", "nomor_antrian": NIK,
-                    "waktu": t(3), "operator": "rina", "peran": "operator_registrasi"
-                })],
+                vec![
+                    json!({"waktu": t(3), "operator": "rina", "peran": "operator_registrasi",
+                    "aksi": {"type": "nomor_antrian_diberikan", "nomor_antrian": NIK}}),
+                ],
             ]
             .concat(),
             &["peristiwa #3 (nomor_antrian_diberikan) tidak dapat dibaca"],
