@@ -141,16 +141,29 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
             rekam_shared::bio::iris::IrisShape::OPEN_IRIS,
             Default::default(),
         ));
-        let (d2, s2) = (dedup.clone(), storage.clone());
+        // Then the durable dedup queue's worker (see `crate::dedup::queue`), woken by syncs.
+        let pemicu = crate::dedup::queue::Pemicu::new();
+        let (d2, s2, p2) = (dedup.clone(), storage.clone(), pemicu.clone());
         tokio::task::spawn_blocking(move || {
             let t = std::time::Instant::now();
             match d2.rebuild(s2.as_ref()) {
-                Ok(indexed) => tracing::info!(
-                    indexed,
-                    ms = t.elapsed().as_millis() as u64,
-                    "dedup index built"
-                ),
-                Err(e) => tracing::error!(error = %e, "dedup index not built"),
+                Ok(indexed) => {
+                    tracing::info!(
+                        indexed,
+                        ms = t.elapsed().as_millis() as u64,
+                        "dedup index built"
+                    );
+                    let paused = crate::dedup::queue::paused_by_env();
+                    if let Err(e) = crate::dedup::queue::start(d2, s2, p2, paused) {
+                        tracing::error!(error = %e, "dedup queue worker not started");
+                    }
+                }
+                // Fail closed: nothing is decided against part of the district; the queue
+                // keeps the work (visible in `rekam-hub dedup stats`) for the next start.
+                Err(e) => {
+                    tracing::error!(error = %e, "dedup index not built; dedup queue not drained");
+                    crate::dedup::queue::log_backlog(s2.as_ref(), "at start");
+                }
             }
         });
         let tls = crate::tls::server_config(&args.pki)?;
@@ -160,7 +173,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("listening on {addr}");
         use std::io::Write as _;
         std::io::stdout().flush()?;
-        let router = crate::server::router(storage.clone(), dedup);
+        let router = crate::server::router(storage.clone(), pemicu);
         crate::tls::serve(
             listener,
             tls,
