@@ -1,4 +1,5 @@
-//! `rekam-hub` subcommands other than `bio`: `serve`, `pki ...`, `decide`, `inspect`.
+//! `rekam-hub` subcommands other than `bio`: `serve`, `pki ...`, `decide`, `inspect`,
+//! `dedup stats`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -120,6 +121,20 @@ pub struct InspectArgs {
     /// Data folder of the hub.
     #[arg(long, env = "REKAM_HUB_DATA")]
     pub data: PathBuf,
+}
+
+/// `rekam-hub dedup ...`.
+#[derive(Debug, Subcommand)]
+pub enum DedupCommand {
+    /// Prints the dedup queue's backlog and the decisions taken, as one JSON object:
+    /// `backlog`, `oldest` (when the oldest waiting application was queued), counts of
+    /// decisions by `hasil`, by `jenis`, and by `oleh` (`sistem` = the engine, `orang` = a
+    /// person).
+    Stats {
+        /// Data folder of the hub.
+        #[arg(long, env = "REKAM_HUB_DATA")]
+        data: PathBuf,
+    },
 }
 
 fn open_storage(data: &std::path::Path) -> anyhow::Result<SqliteStorage> {
@@ -289,4 +304,48 @@ pub fn inspect(args: InspectArgs) -> anyhow::Result<()> {
         println!("{line}");
     }
     Ok(())
+}
+
+/// Runs `rekam-hub dedup ...`.
+pub fn dedup(cmd: DedupCommand) -> anyhow::Result<()> {
+    match cmd {
+        DedupCommand::Stats { data } => {
+            let storage = open_storage(&data)?;
+            println!("{}", dedup_stats(&storage)?);
+        }
+    }
+    Ok(())
+}
+
+/// The numbers of `rekam-hub dedup stats` (see [`DedupCommand::Stats`]).
+pub fn dedup_stats(storage: &dyn Storage) -> anyhow::Result<serde_json::Value> {
+    use std::collections::BTreeMap;
+    let (backlog, oldest) = storage.dedup_backlog()?;
+    let mut hasil: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut jenis: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut oleh: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut decided = 0u64;
+    for id in storage.doc_ids(None)? {
+        let Some(stored) = storage.load_doc(&id)? else {
+            continue;
+        };
+        let Some(k) = crate::sync::load_for_hub(&stored.bytes)?.keputusan()? else {
+            continue;
+        };
+        decided += 1;
+        *hasil.entry(k.hasil.as_str()).or_default() += 1;
+        *jenis
+            .entry(k.jenis.map_or("-", rekam_shared::document::JenisTemuan::as_str))
+            .or_default() += 1;
+        let who = if k.oleh == "sistem" { "sistem" } else { "orang" };
+        *oleh.entry(who).or_default() += 1;
+    }
+    Ok(serde_json::json!({
+        "backlog": backlog,
+        "oldest": oldest,
+        "decided": decided,
+        "hasil": hasil,
+        "jenis": jenis,
+        "oleh": oleh,
+    }))
 }
