@@ -335,9 +335,16 @@ pub fn dedup_stats(storage: &dyn Storage) -> anyhow::Result<serde_json::Value> {
         decided += 1;
         *hasil.entry(k.hasil.as_str()).or_default() += 1;
         *jenis
-            .entry(k.jenis.map_or("-", rekam_shared::document::JenisTemuan::as_str))
+            .entry(
+                k.jenis
+                    .map_or("-", rekam_shared::document::JenisTemuan::as_str),
+            )
             .or_default() += 1;
-        let who = if k.oleh == "sistem" { "sistem" } else { "orang" };
+        let who = if k.oleh == "sistem" {
+            "sistem"
+        } else {
+            "orang"
+        };
         *oleh.entry(who).or_default() += 1;
     }
     Ok(serde_json::json!({
