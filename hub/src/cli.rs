@@ -1,4 +1,5 @@
-//! `rekam-hub` subcommands other than `bio`: `serve`, `pki ...`, `decide`, `inspect`.
+//! `rekam-hub` subcommands other than `bio`: `serve`, `pki ...`, `decide`, `inspect`,
+//! `dedup stats`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -122,6 +123,20 @@ pub struct InspectArgs {
     pub data: PathBuf,
 }
 
+/// `rekam-hub dedup ...`.
+#[derive(Debug, Subcommand)]
+pub enum DedupCommand {
+    /// Prints the dedup queue's backlog and the decisions taken, as one JSON object:
+    /// `backlog`, `oldest` (when the oldest waiting application was queued), counts of
+    /// decisions by `hasil`, by `jenis`, and by `oleh` (`sistem` = the engine, `orang` = a
+    /// person).
+    Stats {
+        /// Data folder of the hub.
+        #[arg(long, env = "REKAM_HUB_DATA")]
+        data: PathBuf,
+    },
+}
+
 fn open_storage(data: &std::path::Path) -> anyhow::Result<SqliteStorage> {
     std::fs::create_dir_all(data)?;
     Ok(SqliteStorage::open(&data.join(DB_FILE))?)
@@ -141,16 +156,29 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
             rekam_shared::bio::iris::IrisShape::OPEN_IRIS,
             Default::default(),
         ));
-        let (d2, s2) = (dedup.clone(), storage.clone());
+        // Then the durable dedup queue's worker (see `crate::dedup::queue`), woken by syncs.
+        let pemicu = crate::dedup::queue::Pemicu::new();
+        let (d2, s2, p2) = (dedup.clone(), storage.clone(), pemicu.clone());
         tokio::task::spawn_blocking(move || {
             let t = std::time::Instant::now();
             match d2.rebuild(s2.as_ref()) {
-                Ok(indexed) => tracing::info!(
-                    indexed,
-                    ms = t.elapsed().as_millis() as u64,
-                    "dedup index built"
-                ),
-                Err(e) => tracing::error!(error = %e, "dedup index not built"),
+                Ok(indexed) => {
+                    tracing::info!(
+                        indexed,
+                        ms = t.elapsed().as_millis() as u64,
+                        "dedup index built"
+                    );
+                    let paused = crate::dedup::queue::paused_by_env();
+                    if let Err(e) = crate::dedup::queue::start(d2, s2, p2, paused) {
+                        tracing::error!(error = %e, "dedup queue worker not started");
+                    }
+                }
+                // Fail closed: nothing is decided against part of the district; the queue
+                // keeps the work (visible in `rekam-hub dedup stats`) for the next start.
+                Err(e) => {
+                    tracing::error!(error = %e, "dedup index not built; dedup queue not drained");
+                    crate::dedup::queue::log_backlog(s2.as_ref(), "at start");
+                }
             }
         });
         let tls = crate::tls::server_config(&args.pki)?;
@@ -160,7 +188,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("listening on {addr}");
         use std::io::Write as _;
         std::io::stdout().flush()?;
-        let router = crate::server::router(storage.clone(), dedup);
+        let router = crate::server::router(storage.clone(), pemicu);
         crate::tls::serve(
             listener,
             tls,
@@ -276,4 +304,55 @@ pub fn inspect(args: InspectArgs) -> anyhow::Result<()> {
         println!("{line}");
     }
     Ok(())
+}
+
+/// Runs `rekam-hub dedup ...`.
+pub fn dedup(cmd: DedupCommand) -> anyhow::Result<()> {
+    match cmd {
+        DedupCommand::Stats { data } => {
+            let storage = open_storage(&data)?;
+            println!("{}", dedup_stats(&storage)?);
+        }
+    }
+    Ok(())
+}
+
+/// The numbers of `rekam-hub dedup stats` (see [`DedupCommand::Stats`]).
+pub fn dedup_stats(storage: &dyn Storage) -> anyhow::Result<serde_json::Value> {
+    use std::collections::BTreeMap;
+    let (backlog, oldest) = storage.dedup_backlog()?;
+    let mut hasil: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut jenis: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut oleh: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut decided = 0u64;
+    for id in storage.doc_ids(None)? {
+        let Some(stored) = storage.load_doc(&id)? else {
+            continue;
+        };
+        let Some(k) = crate::sync::load_for_hub(&stored.bytes)?.keputusan()? else {
+            continue;
+        };
+        decided += 1;
+        *hasil.entry(k.hasil.as_str()).or_default() += 1;
+        *jenis
+            .entry(
+                k.jenis
+                    .map_or("-", rekam_shared::document::JenisTemuan::as_str),
+            )
+            .or_default() += 1;
+        let who = if k.oleh == "sistem" {
+            "sistem"
+        } else {
+            "orang"
+        };
+        *oleh.entry(who).or_default() += 1;
+    }
+    Ok(serde_json::json!({
+        "backlog": backlog,
+        "oldest": oldest,
+        "decided": decided,
+        "hasil": hasil,
+        "jenis": jenis,
+        "oleh": oleh,
+    }))
 }

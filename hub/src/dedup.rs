@@ -522,5 +522,6 @@ pub fn person_of(bio: &Biometrik, iris_shape: IrisShape) -> (Person, Vec<String>
     (p, unreadable)
 }
 
+pub mod queue;
 #[cfg(test)]
 mod tests;

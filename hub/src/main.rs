@@ -20,6 +20,9 @@ enum Command {
     Pki(rekam_hub::cli::PkiCommand),
     /// Write the deduplication decision of an application (sent back to its office).
     Decide(rekam_hub::cli::DecideArgs),
+    /// The dedup queue and decisions: `dedup stats`.
+    #[command(subcommand)]
+    Dedup(rekam_hub::cli::DedupCommand),
     /// Print every stored document and its blobs as JSON lines.
     Inspect(rekam_hub::cli::InspectArgs),
     /// Check the fingerprint and iris matchers on your own data.
@@ -39,6 +42,7 @@ fn main() -> anyhow::Result<()> {
         Command::Serve(args) => rekam_hub::cli::serve(args),
         Command::Pki(cmd) => rekam_hub::cli::pki(cmd),
         Command::Decide(args) => rekam_hub::cli::decide(args),
+        Command::Dedup(cmd) => rekam_hub::cli::dedup(cmd),
         Command::Inspect(args) => rekam_hub::cli::inspect(args),
         Command::Bio(args) => rekam_hub::bio_cli::run(args),
     }

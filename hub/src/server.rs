@@ -21,7 +21,7 @@ use axum::{Extension, Json, Router};
 use rekam_shared::wire::{self, BlobStatus, SyncRequest};
 use serde::Deserialize;
 
-use crate::dedup::Dedup;
+use crate::dedup::queue::Pemicu;
 use crate::pki::PeerIdentity;
 use crate::storage::{Storage, StorageError};
 
@@ -30,12 +30,13 @@ use crate::storage::{Storage, StorageError};
 pub struct AppState {
     /// The storage.
     pub storage: Arc<dyn Storage>,
-    /// District deduplication, fed with every application a sync changed.
-    pub dedup: Arc<Dedup>,
+    /// Wakes the dedup queue's worker after a sync changed applications (the work itself is
+    /// queued in storage by the sync).
+    pub dedup: Pemicu,
 }
 
 /// Builds the router.
-pub fn router(storage: Arc<dyn Storage>, dedup: Arc<Dedup>) -> Router {
+pub fn router(storage: Arc<dyn Storage>, dedup: Pemicu) -> Router {
     Router::new()
         .route(wire::SYNC_PATH, post(sync))
         .route(
@@ -109,27 +110,18 @@ async fn sync(
         Err(e) => return error(StatusCode::BAD_REQUEST, e, "body"),
     };
     let storage = st.storage.clone();
-    let dedup = st.dedup.clone();
+    let pemicu = st.dedup.clone();
     let p = peer.clone();
-    let runtime = tokio::runtime::Handle::current();
     let result = tokio::task::spawn_blocking(move || {
         let result = crate::sync::process(storage.as_ref(), &p, &req);
         if let Ok((_, outcome)) = &result
             && !outcome.updated_ids.is_empty()
         {
-            // Dedup after the sync transaction committed, off the request: its decisions
-            // reach the office at a following sync. Started here, not after the `.await`
-            // below: a client that hangs up drops this handler, but what was stored must
-            // still be checked. One lock inside the engine keeps concurrent offices
-            // consistent.
-            let ids = outcome.updated_ids.clone();
-            runtime.spawn_blocking(move || {
-                for id in ids {
-                    if let Err(e) = dedup.process(storage.as_ref(), &id) {
-                        tracing::error!(permohonan = %id, error = %e, "dedup failed");
-                    }
-                }
-            });
+            // The changed documents were queued for dedup in the sync transaction, which
+            // has committed: wake the worker. Here, not after the `.await` below: a client
+            // that hangs up drops this handler, but what was stored must still be checked
+            // (and the worker also looks at the queue on its own every few seconds).
+            pemicu.bangunkan();
         }
         result
     })
@@ -265,11 +257,7 @@ mod tests {
             kecamatan: "130101".into(),
             serial: "01".into(),
         });
-        let dedup = Arc::new(Dedup::new(
-            rekam_shared::bio::iris::IrisShape::OPEN_IRIS,
-            Default::default(),
-        ));
-        (dir, router(s, dedup).layer(Extension(peer)))
+        (dir, router(s, Pemicu::new()).layer(Extension(peer)))
     }
 
     async fn call(app: &Router, req: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {

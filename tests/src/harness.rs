@@ -220,6 +220,40 @@ pub fn start_hub(data: &Path, pki: &Pki, listen: SocketAddr) -> anyhow::Result<P
     Proc::spawn(cmd, data.join("hub.log"), "listening on ")
 }
 
+/// Starts `rekam-hub serve` with extra environment variables (e.g.
+/// `REKAM_HUB_DEDUP_PAUSE=1`).
+pub fn start_hub_with_env(
+    data: &Path,
+    pki: &Pki,
+    listen: SocketAddr,
+    env: &[(&str, &str)],
+) -> anyhow::Result<Proc> {
+    std::fs::create_dir_all(data)?;
+    let mut cmd = Command::new(hub_exe());
+    cmd.args(["serve", "--data"])
+        .arg(data)
+        .arg("--pki")
+        .arg(&pki.dir)
+        .arg("--listen")
+        .arg(listen.to_string())
+        .env("RUST_LOG", "info");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    Proc::spawn(cmd, data.join("hub.log"), "listening on ")
+}
+
+/// `rekam-hub dedup stats`: the dedup backlog and decisions as JSON.
+pub fn hub_dedup_stats(data: &Path) -> anyhow::Result<Value> {
+    let out = run(
+        Command::new(hub_exe())
+            .args(["dedup", "stats", "--data"])
+            .arg(data),
+        None,
+    )?;
+    Ok(serde_json::from_str(out.trim())?)
+}
+
 /// One document as `rekam-hub inspect` prints it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HubDoc {

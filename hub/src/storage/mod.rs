@@ -105,6 +105,9 @@ pub trait Tx {
     fn audit(&self, entry: &AuditEntry) -> Result<(), StorageError>;
     /// Records a successful request of an office.
     fn touch_office(&self, kecamatan: &str, cert_serial: &str) -> Result<(), StorageError>;
+    /// Puts application `id` on the durable dedup queue, waiting since `at` (RFC 3339).
+    /// Already queued: keeps the older time.
+    fn enqueue_dedup(&self, id: &str, at: &str) -> Result<(), StorageError>;
 }
 
 /// The hub's storage.
@@ -145,4 +148,11 @@ pub trait Storage: Send + Sync + 'static {
     fn offices(&self) -> Result<Vec<Office>, StorageError>;
     /// The last `limit` audit entries, newest first.
     fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>, StorageError>;
+    /// At most `limit` applications waiting for dedup, as `(permohonan_id, enqueued_at)`,
+    /// oldest first.
+    fn dedup_queue(&self, limit: usize) -> Result<Vec<(String, String)>, StorageError>;
+    /// Takes application `id` off the dedup queue (no-op if not queued).
+    fn dequeue_dedup(&self, id: &str) -> Result<(), StorageError>;
+    /// The dedup backlog: how many applications wait and since when the oldest waits.
+    fn dedup_backlog(&self) -> Result<(u64, Option<String>), StorageError>;
 }

@@ -51,6 +51,11 @@ CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TABLE IF NOT EXISTS dedup_queue (
+    permohonan_id TEXT PRIMARY KEY,
+    enqueued_at   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dedup_queue_age ON dedup_queue(enqueued_at);
 ";
 
 fn db(e: rusqlite::Error) -> StorageError {
@@ -206,6 +211,16 @@ impl Tx for SqliteTx<'_> {
                  ON CONFLICT(kecamatan) DO UPDATE SET last_seen = excluded.last_seen,
                    cert_serial = excluded.cert_serial, requests = requests + 1",
                 params![kecamatan, now(), cert_serial],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn enqueue_dedup(&self, id: &str, at: &str) -> Result<(), StorageError> {
+        self.0
+            .execute(
+                "INSERT OR IGNORE INTO dedup_queue(permohonan_id, enqueued_at) VALUES (?1, ?2)",
+                params![id, at],
             )
             .map_err(db)?;
         Ok(())
@@ -399,6 +414,37 @@ impl Storage for SqliteStorage {
         .collect::<Result<Vec<_>, _>>()
         .map_err(db)
     }
+
+    fn dedup_queue(&self, limit: usize) -> Result<Vec<(String, String)>, StorageError> {
+        let conn = self.lock()?;
+        let mut st = conn
+            .prepare(
+                "SELECT permohonan_id, enqueued_at FROM dedup_queue
+                 ORDER BY enqueued_at, permohonan_id LIMIT ?1",
+            )
+            .map_err(db)?;
+        st.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(db)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db)
+    }
+
+    fn dequeue_dedup(&self, id: &str) -> Result<(), StorageError> {
+        let conn = self.lock()?;
+        conn.execute("DELETE FROM dedup_queue WHERE permohonan_id = ?1", [id])
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn dedup_backlog(&self) -> Result<(u64, Option<String>), StorageError> {
+        let conn = self.lock()?;
+        conn.query_row(
+            "SELECT COUNT(*), MIN(enqueued_at) FROM dedup_queue",
+            [],
+            |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
+        )
+        .map_err(db)
+    }
 }
 
 #[cfg(test)]
@@ -510,5 +556,51 @@ mod tests {
         assert_eq!(s.offices().unwrap()[0].requests, 2);
         let conn = s.lock().unwrap();
         assert!(conn.execute("DELETE FROM audit_log", []).is_err());
+    }
+
+    #[test]
+    fn dedup_queue_keeps_the_oldest_time_and_drains_oldest_first() {
+        let (_d, s) = open();
+        assert_eq!(s.dedup_backlog().unwrap(), (0, None));
+        s.transaction(&mut |tx| {
+            tx.enqueue_dedup("b", "2026-01-02T00:00:00.000Z")?;
+            tx.enqueue_dedup("a", "2026-01-03T00:00:00.000Z")?;
+            // Queued again later: keeps its older time.
+            tx.enqueue_dedup("b", "2026-01-05T00:00:00.000Z")?;
+            tx.enqueue_dedup("c", "2026-01-01T00:00:00.000Z")?;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            s.dedup_queue(10).unwrap(),
+            vec![
+                ("c".to_string(), "2026-01-01T00:00:00.000Z".to_string()),
+                ("b".to_string(), "2026-01-02T00:00:00.000Z".to_string()),
+                ("a".to_string(), "2026-01-03T00:00:00.000Z".to_string()),
+            ]
+        );
+        assert_eq!(s.dedup_queue(1).unwrap().len(), 1);
+        assert_eq!(
+            s.dedup_backlog().unwrap(),
+            (3, Some("2026-01-01T00:00:00.000Z".to_string()))
+        );
+        s.dequeue_dedup("c").unwrap();
+        s.dequeue_dedup("nope").unwrap();
+        assert_eq!(
+            s.dedup_backlog().unwrap(),
+            (2, Some("2026-01-02T00:00:00.000Z".to_string()))
+        );
+    }
+
+    #[test]
+    fn an_enqueue_rolls_back_with_its_transaction() {
+        let (_d, s) = open();
+        let r = s.transaction(&mut |tx| {
+            tx.enqueue_dedup("a", "2026-01-01T00:00:00.000Z")?;
+            Err(StorageError::Corrupt("test".into()))
+        });
+        assert!(r.is_err());
+        assert_eq!(s.dedup_backlog().unwrap(), (0, None));
+        assert!(s.dedup_queue(10).unwrap().is_empty());
     }
 }

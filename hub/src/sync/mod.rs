@@ -68,6 +68,9 @@ pub fn process(
                     outcome.docs_updated += usize::from(updated);
                     if updated {
                         outcome.updated_ids.push(d.id.clone());
+                        // Durable dedup work, committed with the change itself: a hub that
+                        // dies after this request still decides the application on restart.
+                        tx.enqueue_dedup(&d.id, &now())?;
                     }
                     resp.docs.push(DocMessage {
                         id: d.id.clone(),

@@ -660,3 +660,26 @@ fn documents_the_hub_cannot_read_are_refused_not_stored() {
     assert!(s.load_doc("130101-rusak").unwrap().is_none());
     assert!(s.load_doc("130101-baik").unwrap().is_some());
 }
+
+#[test]
+fn a_changed_document_is_queued_for_dedup_and_a_refused_one_is_not() {
+    let (_d, s) = hub();
+    let mut o = Office::new("130101");
+    o.record("130101-p1", "130101");
+    // Another kecamatan's application: refused, so never dedup work.
+    o.record("130102-p9", "130102");
+    let (refused, _) = o.sync(&s);
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0].id, "130102-p9");
+    let queue = s.dedup_queue(10).unwrap();
+    let ids: Vec<&str> = queue.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, vec!["130101-p1"]);
+    let first_at = queue[0].1.clone();
+
+    // A later change keeps the application queued once, with its first time.
+    o.doc("130101-p1")
+        .set_penduduk(&json!({"nama": "Penduduk baru", "nik": NIK}))
+        .unwrap();
+    assert!(o.sync(&s).0.is_empty());
+    assert_eq!(s.dedup_backlog().unwrap(), (1, Some(first_at)));
+}
