@@ -189,7 +189,7 @@ async fn partitioned_offices_converge_through_a_faulty_link() {
     )
     .await;
     assert!(
-        proxy.stats().cut > 0,
+        proxy.stats().cut_total() > 0,
         "the proxy cut connections: {:?}",
         proxy.stats()
     );
