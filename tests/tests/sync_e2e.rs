@@ -16,8 +16,8 @@ use rekam_agent::sync::client::{HubClient, WireBytes};
 use rekam_shared::document::{HasilDedup, Keputusan, PermohonanDoc};
 use rekam_shared::wire::{DocMessage, SyncRequest, SyncResponse};
 use rekam_tests::agent_db;
-use rekam_tests::harness::{self, Office, Pki, Proc, free_port, hub_docs, start_hub};
-use rekam_tests::proxy::{Faults, Proxy};
+use rekam_tests::harness::{self, Confirmed, Office, Pki, Proc, free_port, hub_docs, start_hub};
+use rekam_tests::proxy::{ConnInfo, FaultProxy, Faults, Proxy, ProxyStats};
 
 /// Kecamatan of Kabupaten Pesisir Selatan used by the tests.
 const KECAMATAN: [&str; 3] = ["130101", "130102", "130103"];
@@ -318,54 +318,284 @@ async fn partitioned_offices_converge_through_a_faulty_link() {
     drop(hub);
 }
 
+/// Records `n` residents at `o` (numbered from `from`) and returns what the desk API confirmed.
+async fn record_confirmed_many(o: &Office, from: u16, n: u16) -> Vec<Confirmed> {
+    let reg = o.login("reg").await.unwrap();
+    let rek = o.login("rek").await.unwrap();
+    let mut out = Vec::new();
+    for i in from..from + n {
+        out.push(
+            o.record_confirmed(&reg, &rek, i)
+                .await
+                .unwrap_or_else(|e| panic!("record {i} at {}: {e:#}", o.kecamatan)),
+        );
+    }
+    out
+}
+
+/// Checks the end state against what the desks confirmed to the operators: every confirmed
+/// application is at the hub once, in the confirmed state (status and proof number, replayed
+/// from its events), with every confirmed capture and its photo and signature complete and
+/// verified byte for byte; the hub holds nothing else; no proof number is given twice; and each
+/// office holds exactly its confirmed applications.
+fn check_confirmed(hub_data: &Path, offices: &[&Office], confirmed: &[Confirmed]) {
+    let apps = harness::hub_applications(hub_data).unwrap();
+    let at_hub: BTreeMap<&str, &harness::HubApplication> =
+        apps.iter().map(|a| (a.id.as_str(), a)).collect();
+    assert_eq!(at_hub.len(), apps.len(), "an id twice at the hub");
+    let want: BTreeSet<&str> = confirmed.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(
+        want.len(),
+        confirmed.len(),
+        "the desks confirmed an id twice"
+    );
+    let have: BTreeSet<&str> = at_hub.keys().copied().collect();
+    assert_eq!(
+        have,
+        want,
+        "the hub's applications are not the confirmed ones (missing: {:?}, extra: {:?})",
+        want.difference(&have).collect::<Vec<_>>(),
+        have.difference(&want).collect::<Vec<_>>()
+    );
+    let mut bukti = BTreeSet::new();
+    for c in confirmed {
+        let h = at_hub[c.id.as_str()];
+        assert_eq!(
+            (&h.status, &h.nomor_bukti),
+            (&c.status, &c.nomor_bukti),
+            "{}: state at the hub differs from what the desk confirmed",
+            c.id
+        );
+        assert_eq!(
+            h.captures, c.captures,
+            "{}: captures at the hub differ from the confirmed ones",
+            c.id
+        );
+        let blobs: BTreeSet<String> = c
+            .captures
+            .iter()
+            .filter(|(m, _)| m == "face" || m == "signature")
+            .map(|(_, sha)| sha.clone())
+            .collect();
+        assert_eq!(blobs.len(), 2, "{}: photo and signature confirmed", c.id);
+        assert_eq!(
+            h.blobs_verified, blobs,
+            "{}: photo/signature not complete and verified at the hub",
+            c.id
+        );
+        assert!(
+            bukti.insert(c.nomor_bukti.clone()),
+            "proof number {:?} twice",
+            c.nomor_bukti
+        );
+    }
+    for o in offices {
+        let local: BTreeSet<String> = o.doc_heads().unwrap().into_iter().map(|d| d.0).collect();
+        let mine: BTreeSet<String> = confirmed
+            .iter()
+            .filter(|c| c.id.starts_with(&o.kecamatan))
+            .map(|c| c.id.clone())
+            .collect();
+        assert_eq!(
+            local, mine,
+            "{}: office holds other applications",
+            o.kecamatan
+        );
+    }
+}
+
+/// The connections of `proxies` (index, connection) with a request open right now.
+fn open_requests(proxies: &[&FaultProxy]) -> Vec<(usize, ConnInfo)> {
+    proxies
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| {
+            p.connections()
+                .into_iter()
+                .filter(|c| c.request_open())
+                .map(move |c| (i, c))
+        })
+        .collect()
+}
+
+/// Waits until a request is open on one of `proxies`, lets `after` pass, and returns the
+/// requests open then (none seen open within `timeout`: panics).
+async fn wait_open_request(
+    proxies: &[&FaultProxy],
+    after: Duration,
+    timeout: Duration,
+) -> Vec<(usize, ConnInfo)> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if !open_requests(proxies).is_empty() {
+            tokio::time::sleep(after).await;
+            let open = open_requests(proxies);
+            if !open.is_empty() {
+                return open;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no sync request seen in flight within {timeout:?}: {:?}",
+            proxies.iter().map(|p| p.stats()).collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// Waits until each of `conns` has ended (30 s at most) and returns how they ended.
+async fn wait_ended(proxies: &[&FaultProxy], conns: &[(usize, ConnInfo)]) -> Vec<ConnInfo> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let now: Vec<ConnInfo> = conns
+            .iter()
+            .filter_map(|(i, c)| proxies[*i].connection(c.id))
+            .collect();
+        if now.len() == conns.len() && now.iter().all(|c| c.end.is_some()) {
+            return now;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "connections did not end: {now:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Who a round of the kill test kills.
+#[derive(Debug, Clone, Copy)]
+enum Korban {
+    /// The agent of office `0` or `1`.
+    Agen(usize),
+    /// The hub.
+    Hub,
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_of_agent_and_hub_during_sync_loses_nothing() {
+    // The seed drives the proxies' faults and the kill moments; REKAM_TEST_SEED replays it.
+    let seed = harness::test_seed("kill_9_of_agent_and_hub_during_sync_loses_nothing");
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed);
     let root = tempfile::tempdir().unwrap();
     let pki = Pki::init(&root.path().join("pki")).unwrap();
     let hub_data = root.path().join("hub");
     let hub_port = free_port();
     let mut hub = Some(start_hub(&hub_data, &pki, localhost(hub_port)).unwrap());
-    // A slow link, so that kills land in the middle of transfers.
-    let proxy = Proxy::start(localhost(hub_port)).await.unwrap();
-    proxy.set_faults(Faults {
-        bytes_per_sec: Some(400_000),
-        ..Faults::default()
-    });
-    let url = format!("https://127.0.0.1:{}", proxy.addr().port());
-    let mut a = Office::create(root.path(), &pki, "130104", &url)
-        .await
-        .unwrap();
-    let b = Office::create(root.path(), &pki, "130105", &url)
-        .await
-        .unwrap();
-    // Random kill moments; the seed is printed so a failing run can be replayed with
-    // REKAM_TEST_SEED.
-    let seed: u64 = std::env::var("REKAM_TEST_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(rand::random);
-    eprintln!("kill test seed {seed} (REKAM_TEST_SEED to replay)");
-    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed);
-    let mut n = 0;
-    for round in 0..3u64 {
-        record_many(&a, 1 + 3 * round as u16, 3).await;
-        record_many(&b, 1 + 3 * round as u16, 3).await;
-        n += 6;
-        // Let sync start, then kill at a pseudo-random moment.
-        let at = rand::Rng::gen_range(&mut rng, 50..600);
-        tokio::time::sleep(Duration::from_millis(at)).await;
-        if round % 2 == 0 {
-            a.agent.take().unwrap().kill9();
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            a.start().unwrap();
-        } else {
-            hub.take().unwrap().kill9();
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            hub = Some(start_hub(&hub_data, &pki, localhost(hub_port)).unwrap());
+    // Each office has its own uplink (so the proxy's evidence tells which agent a request is
+    // from): 30 % of connections cut mid-stream (within their first 8 kB, so that nearly every
+    // connection drawn for a cut lives long enough to be cut), and slow, so that a request
+    // takes a while.
+    let link = Faults {
+        cut: 0.3,
+        cut_within_bytes: 8_000,
+        ..Faults::none()
+    }
+    .kbit_per_sec(256);
+    let mut proxies = Vec::new();
+    for i in 0..2u64 {
+        proxies.push(
+            FaultProxy::builder(localhost(hub_port))
+                .seed(seed.wrapping_add(i))
+                .faults(link.clone())
+                .start()
+                .await
+                .unwrap(),
+        );
+    }
+    let url = |p: &FaultProxy| format!("https://127.0.0.1:{}", p.addr().port());
+    let mut offices = vec![
+        Office::create(root.path(), &pki, "130104", &url(&proxies[0]))
+            .await
+            .unwrap(),
+        Office::create(root.path(), &pki, "130105", &url(&proxies[1]))
+            .await
+            .unwrap(),
+    ];
+    let rounds = [
+        Korban::Agen(0),
+        Korban::Hub,
+        Korban::Agen(1),
+        Korban::Hub,
+        Korban::Agen(0),
+        Korban::Hub,
+        Korban::Agen(1),
+        Korban::Hub,
+    ];
+    let per_round = 2;
+    let mut confirmed = Vec::new();
+    let mut live_kills = 0;
+    let mut evidence = Vec::new();
+    for (round, &korban) in rounds.iter().enumerate() {
+        // The offices record while their links are down, so that every round has a backlog
+        // to send when they come back.
+        for p in &proxies {
+            p.partition();
+        }
+        for o in &offices {
+            let from = 1 + (per_round * round) as u16;
+            confirmed.extend(record_confirmed_many(o, from, per_round as u16).await);
+        }
+        for p in &proxies {
+            p.heal();
+        }
+        // The kill lands while a request is in flight on the victim's link(s), a seeded moment
+        // (0-150 ms) after one was first seen open; those open then are the ones killed.
+        let watched: Vec<&FaultProxy> = match korban {
+            Korban::Agen(i) => vec![&proxies[i]],
+            Korban::Hub => proxies.iter().collect(),
+        };
+        let after = Duration::from_millis(rand::Rng::gen_range(&mut rng, 0..150));
+        let open = wait_open_request(&watched, after, Duration::from_secs(30)).await;
+        match korban {
+            Korban::Agen(i) => {
+                offices[i].agent.take().unwrap().kill9();
+            }
+            Korban::Hub => hub.take().unwrap().kill9(),
+        }
+        // The proxy's side of it: the requests open at the kill ended by the peer mid-request.
+        let ends = wait_ended(&watched, &open).await;
+        let landed = ends.iter().any(|c| c.ended_mid_request());
+        live_kills += usize::from(landed);
+        // (link = office index, connection id, unanswered bytes, bytes in flight)
+        let link_of = |w: usize| match korban {
+            Korban::Agen(i) => i,
+            Korban::Hub => w,
+        };
+        evidence.push(format!(
+            "round {round} {korban:?}: open before {:?}, after {:?}",
+            open.iter()
+                .map(|(w, c)| (link_of(*w), c.id, c.unanswered, c.in_flight))
+                .collect::<Vec<_>>(),
+            ends.iter()
+                .map(|c| (c.id, c.end, c.mid_request))
+                .collect::<Vec<_>>()
+        ));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        match korban {
+            Korban::Agen(i) => offices[i].start().unwrap(),
+            Korban::Hub => hub = Some(start_hub(&hub_data, &pki, localhost(hub_port)).unwrap()),
         }
     }
-    assert!(hub.is_some());
-    converge(&hub_data, &[&a, &b], n, Duration::from_secs(120)).await;
+    let stats: Vec<ProxyStats> = proxies.iter().map(|p| p.stats()).collect();
+    eprintln!(
+        "kill evidence:\n{}\nproxies: {stats:?}",
+        evidence.join("\n")
+    );
+    assert!(
+        live_kills >= rounds.len() - 1,
+        "only {live_kills} of {} kills hit a request in flight (seed {seed}):\n{}",
+        rounds.len(),
+        evidence.join("\n")
+    );
+    let refs: Vec<&Office> = offices.iter().collect();
+    converge(&hub_data, &refs, confirmed.len(), Duration::from_secs(120)).await;
+    check_confirmed(&hub_data, &refs, &confirmed);
+    let stats: Vec<ProxyStats> = proxies.iter().map(|p| p.stats()).collect();
+    eprintln!("proxies at the end: {stats:?}");
+    assert!(
+        stats.iter().map(|s| s.cut_fault).sum::<u64>() > 0,
+        "the 30 % cut fault never cut a connection (seed {seed}): {stats:?}"
+    );
     // The hub restarted with everything: its log shows the documents it loaded.
     assert!(hub.unwrap().log().contains("rekam-hub ready"));
 }
