@@ -17,7 +17,7 @@ use rekam_shared::document::{HasilDedup, Keputusan, PermohonanDoc};
 use rekam_shared::wire::{DocMessage, SyncRequest, SyncResponse};
 use rekam_tests::agent_db;
 use rekam_tests::harness::{self, Confirmed, Office, Pki, Proc, free_port, hub_docs, start_hub};
-use rekam_tests::proxy::{ConnInfo, FaultProxy, Faults, Proxy, ProxyStats};
+use rekam_tests::proxy::{ConnInfo, FaultProxy, Faults, ProxyStats};
 
 /// Kecamatan of Kabupaten Pesisir Selatan used by the tests.
 const KECAMATAN: [&str; 3] = ["130101", "130102", "130103"];
@@ -122,28 +122,20 @@ async fn desk_sync(o: &Office) -> (serde_json::Value, String) {
     (api, home)
 }
 
-async fn record_many(o: &Office, from: u16, n: u16) -> Vec<String> {
-    let reg = o.login("reg").await.unwrap();
-    let rek = o.login("rek").await.unwrap();
-    let mut ids = Vec::new();
-    for i in from..from + n {
-        ids.push(
-            o.record(&reg, &rek, i)
-                .await
-                .unwrap_or_else(|e| panic!("record {i} at {}: {e:#}", o.kecamatan)),
-        );
-    }
-    ids
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partitioned_offices_converge_through_a_faulty_link() {
+    // The seed is the proxy's (which connections are cut, and where); REKAM_TEST_SEED replays it.
+    let seed = harness::test_seed("partitioned_offices_converge_through_a_faulty_link");
     let root = tempfile::tempdir().unwrap();
     let pki = Pki::init(&root.path().join("pki")).unwrap();
     let hub_data = root.path().join("hub");
     let hub = start_hub(&hub_data, &pki, localhost(0)).unwrap();
-    let proxy = Proxy::start(hub.addr).await.unwrap();
-    proxy.partition(true);
+    let proxy = FaultProxy::builder(hub.addr)
+        .seed(seed)
+        .start()
+        .await
+        .unwrap();
+    proxy.partition();
     let url = format!("https://127.0.0.1:{}", proxy.addr().port());
     let mut offices = Vec::new();
     for k in KECAMATAN {
@@ -151,8 +143,9 @@ async fn partitioned_offices_converge_through_a_faulty_link() {
     }
     // Every office records while cut off from the hub.
     let per_office = 4;
+    let mut confirmed = Vec::new();
     for o in &offices {
-        record_many(o, 1, per_office).await;
+        confirmed.extend(record_confirmed_many(o, 1, per_office).await);
     }
     let st = offices[0].sync_status().unwrap();
     assert!(st["docs_waiting"].as_u64().unwrap() > 0, "{st}");
@@ -164,34 +157,53 @@ async fn partitioned_offices_converge_through_a_faulty_link() {
     assert!(api["docs_waiting"].as_u64().unwrap() > 0, "{api}");
     assert!(home.contains("Tidak terhubung"), "{home}");
 
-    // The link comes back, but 30% of connections are cut mid-stream.
+    // The link comes back, but 30% of connections are cut mid-stream, within their first 10 kB
+    // (a TLS handshake with the office certificate is about 4 kB, one application 8 to 10 kB).
     proxy.set_faults(Faults {
         cut: 0.3,
-        cut_within_bytes: 30_000,
-        ..Faults::default()
+        cut_within_bytes: 10_000,
+        ..Faults::none()
     });
-    proxy.partition(false);
-    // Once documents flow, the link also drops for a moment mid-transfer.
-    let before = proxy.stats().bytes_up;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while proxy.stats().bytes_up < before + 20_000 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    proxy.heal();
+    // While documents flow, the offices go on recording and the link drops for a moment
+    // mid-transfer, again and again: each drop makes the agents open new connections, and each
+    // new connection draws its own 30 % chance of being cut. This goes on until the cut fault
+    // has struck at least `MIN_FAULT_CUTS` times (a link whose fault never strikes fails the
+    // test after 30 drops).
+    const MIN_FAULT_CUTS: u64 = 2;
+    let mut drops = 0;
+    let mut next = per_office + 1;
+    while drops < 2 || proxy.stats().cut_fault < MIN_FAULT_CUTS {
+        assert!(
+            drops < 30,
+            "after {drops} drops the 30 % cut fault struck {} times, expected {MIN_FAULT_CUTS} \
+             (seed {seed}): {:?}",
+            proxy.stats().cut_fault,
+            proxy.stats()
+        );
+        let before = proxy.stats().bytes_up;
+        for o in &offices {
+            confirmed.extend(record_confirmed_many(o, next, 1).await);
+        }
+        next += 1;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while proxy.stats().bytes_up < before + 10_000 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        proxy.partition();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        proxy.heal();
+        drops += 1;
     }
-    proxy.partition(true);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    proxy.partition(false);
     let refs: Vec<&Office> = offices.iter().collect();
-    let docs = converge(
-        &hub_data,
-        &refs,
-        3 * per_office as usize,
-        Duration::from_secs(120),
-    )
-    .await;
+    let docs = converge(&hub_data, &refs, confirmed.len(), Duration::from_secs(120)).await;
+    check_confirmed(&hub_data, &refs, &confirmed);
+    // The cuts, by kind: the 30 % fault cut connections by itself (not only the partition).
+    let st = proxy.stats();
+    eprintln!("proxy after {drops} drops and convergence: {st:?}");
     assert!(
-        proxy.stats().cut_total() > 0,
-        "the proxy cut connections: {:?}",
-        proxy.stats()
+        st.cut_fault >= MIN_FAULT_CUTS,
+        "the 30 % cut fault cut too few connections (seed {seed}): {st:?}"
     );
 
     // District dedup: the hub decides every recorded application by itself (`oleh: sistem`),
@@ -291,13 +303,7 @@ async fn partitioned_offices_converge_through_a_faulty_link() {
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
-    converge(
-        &hub_data,
-        &refs,
-        3 * per_office as usize,
-        Duration::from_secs(60),
-    )
-    .await;
+    converge(&hub_data, &refs, confirmed.len(), Duration::from_secs(60)).await;
     let st = office.sync_status().unwrap();
     assert_eq!(st["online"], true, "{st}");
     assert_eq!(st["docs_waiting"], 0, "{st}");
