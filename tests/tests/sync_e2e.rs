@@ -606,6 +606,129 @@ async fn kill_9_of_agent_and_hub_during_sync_loses_nothing() {
     assert!(hub.unwrap().log().contains("rekam-hub ready"));
 }
 
+/// Waits until `rekam-agent sync status` of `o` satisfies `ok`; returns that status.
+async fn wait_status(
+    o: &Office,
+    what: &str,
+    timeout: Duration,
+    ok: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let st = o.sync_status().unwrap();
+        if ok(&st) {
+            return st;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{}: not {what} within {timeout:?}: {st}",
+            o.kecamatan
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offices_notice_a_silent_partition_by_their_timeouts_and_converge_after_heal() {
+    /// The agents' hub timeout (`[hub] timeout_ms`): the only way they can notice a dead link.
+    const HUB_TIMEOUT: Duration = Duration::from_secs(3);
+    /// How long the agents have to notice the dark (several timeouts and retries).
+    const NOTICE: Duration = Duration::from_secs(30);
+    let seed = harness::test_seed(
+        "offices_notice_a_silent_partition_by_their_timeouts_and_converge_after_heal",
+    );
+    let root = tempfile::tempdir().unwrap();
+    let pki = Pki::init(&root.path().join("pki")).unwrap();
+    let hub_data = root.path().join("hub");
+    let hub = start_hub(&hub_data, &pki, localhost(0)).unwrap();
+    // A slow line (so that a sync is in flight for a while) that will go dark.
+    let proxy = FaultProxy::builder(hub.addr)
+        .seed(seed)
+        .faults(Faults::none().kbit_per_sec(256))
+        .start()
+        .await
+        .unwrap();
+    let url = format!("https://127.0.0.1:{}", proxy.addr().port());
+    let mut offices = Vec::new();
+    for k in ["130106", "130107"] {
+        offices.push(
+            Office::create_with_hub_timeout(root.path(), &pki, k, &url, HUB_TIMEOUT)
+                .await
+                .unwrap(),
+        );
+    }
+    let mut confirmed = Vec::new();
+    for o in &offices {
+        confirmed.extend(record_confirmed_many(o, 1, 2).await);
+    }
+    for o in &offices {
+        wait_status(o, "online", NOTICE, |st| st["online"] == true).await;
+    }
+    // More applications, and the line goes dark while they are being sent.
+    for o in &offices {
+        confirmed.extend(record_confirmed_many(o, 3, 2).await);
+    }
+    let open = wait_open_request(&[&proxy], Duration::ZERO, Duration::from_secs(30)).await;
+    proxy.partition_silently();
+    let at_dark = proxy.stats();
+    eprintln!("dark with requests open: {open:?}");
+    // The offices go on recording in the dark.
+    for o in &offices {
+        confirmed.extend(record_confirmed_many(o, 5, 2).await);
+    }
+    // Nothing tells the agents (no reset, no refusal): they notice by their own timeouts.
+    for o in &offices {
+        let st = wait_status(o, "offline", NOTICE, |st| st["online"] == false).await;
+        eprintln!("{} noticed: {}", o.kecamatan, st["last_error"]);
+        assert!(st["docs_waiting"].as_u64().unwrap() > 0, "{st}");
+    }
+    // ... and, on the proxy's side, gave up on requests it held or blackholed.
+    let deadline = Instant::now() + NOTICE;
+    while proxy.stats().ended_mid_request == at_dark.ended_mid_request {
+        assert!(
+            Instant::now() < deadline,
+            "no agent gave up on a request in the dark: {:?}",
+            proxy.stats()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let dark = proxy.stats();
+    eprintln!("at dark {at_dark:?}\nbefore heal {dark:?}");
+    assert_eq!(
+        (dark.cut_total(), dark.refused, dark.failed),
+        (at_dark.cut_total(), at_dark.refused, at_dark.failed),
+        "the proxy told the agents something in the dark"
+    );
+    assert!(
+        dark.held_silent > at_dark.held_silent,
+        "no connection's bytes were held in the dark: {dark:?}"
+    );
+    assert!(
+        dark.blackholed > at_dark.blackholed,
+        "no new connection was blackholed in the dark: {dark:?}"
+    );
+    assert!(
+        open.iter()
+            .any(|(_, c)| proxy.connection(c.id).is_some_and(|c| c.held)),
+        "the request in flight at the dark was not held: {:?}",
+        proxy.connections()
+    );
+
+    // The line comes back: everything arrives, once.
+    proxy.heal();
+    let refs: Vec<&Office> = offices.iter().collect();
+    converge(&hub_data, &refs, confirmed.len(), Duration::from_secs(120)).await;
+    check_confirmed(&hub_data, &refs, &confirmed);
+    for o in &offices {
+        wait_status(o, "online again", NOTICE, |st| {
+            st["online"] == true && st["docs_waiting"] == 0
+        })
+        .await;
+    }
+    eprintln!("after heal {:?}", proxy.stats());
+    drop(hub);
+}
+
 /// A hand-made office client: the real office certificate of `tls_dir`, documents built here.
 async fn client(url: &str, tls_dir: &Path) -> HubClient {
     HubClient::new(&HubConfig {
