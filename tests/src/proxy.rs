@@ -940,6 +940,9 @@ async fn direction(
                 Ok(n) => n,
                 Err(_) => {
                     track.peer_ended(reads_client);
+                    // A silent partition hides a peer's failure too: the other peer hears of
+                    // it (a reset) only once the line is back.
+                    hold_in_dark(s, track).await;
                     return Err(ConnEnd::Failed);
                 }
             };
@@ -978,15 +981,11 @@ async fn direction(
             }
         }
     };
-    let mut silent = s.silent.subscribe();
     let writer = async move {
         while let Some(c) = rx.recv().await {
             // During a silent partition, bytes wait here (and the reading side stops once the
             // link's buffer is full).
-            if *silent.borrow_and_update() && !track.held.swap(true, Ordering::SeqCst) {
-                s.count(&s.held_silent);
-            }
-            let _ = silent.wait_for(|dark| !*dark).await;
+            hold_in_dark(s, track).await;
             // Only sleep for a real delay: the timer works in whole milliseconds, so even an
             // elapsed deadline would cost up to one.
             if c.due > Instant::now() {
@@ -1002,10 +1001,23 @@ async fn direction(
                 return Err(ConnEnd::CutFault);
             }
         }
+        // The end of stream waits for the light like the bytes before it.
+        hold_in_dark(s, track).await;
         let _ = to.shutdown().await;
         Ok(())
     };
     tokio::try_join!(reader, writer).map(|_| ())
+}
+
+/// Waits while a silent partition lasts, marking the connection as held if it had to wait.
+async fn hold_in_dark(s: &Shared, track: &Track) {
+    let mut silent = s.silent.subscribe();
+    if *silent.borrow_and_update() {
+        if !track.held.swap(true, Ordering::SeqCst) {
+            s.count(&s.held_silent);
+        }
+        let _ = silent.wait_for(|dark| !*dark).await;
+    }
 }
 
 /// Swallows what the client sends and never answers, until the client leaves

@@ -477,6 +477,44 @@ async fn a_peer_ending_in_the_middle_of_a_request_is_told_apart() {
 }
 
 #[tokio::test]
+async fn silent_partition_hides_an_upstream_close_and_reset_until_heal() {
+    // An upstream that says hello, then closes on its own (an idle timeout) 300 ms later, or
+    // resets.
+    for reset in [false, true] {
+        let up = serve(move |mut s| async move {
+            let _ = s.write_all(b"hello").await;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            if reset {
+                let _ = s.set_zero_linger();
+            }
+        })
+        .await;
+        let p = FaultProxy::start(up.addr).await.unwrap();
+        let mut c = TcpStream::connect(p.addr()).await.unwrap();
+        let mut buf = [0u8; 5];
+        c.read_exact(&mut buf).await.unwrap();
+        p.partition_silently();
+        // The upstream's end happens in the dark: the client hears nothing.
+        let quiet = tokio::time::timeout(Duration::from_millis(1000), c.read(&mut buf)).await;
+        assert!(quiet.is_err(), "reset {reset}: the end leaked: {quiet:?}");
+        assert!(p.connection(1).unwrap().held);
+        p.heal();
+        assert!(
+            closed_soon(&mut c).await,
+            "reset {reset}: the end after heal"
+        );
+        drop(c);
+        let e = ended(&p, 1).await;
+        let want = if reset {
+            ConnEnd::Failed
+        } else {
+            ConnEnd::Closed
+        };
+        assert_eq!(e.end, Some(want), "{e:?}");
+    }
+}
+
+#[tokio::test]
 async fn throttle_is_one_bucket_across_connections() {
     let up = sink_server().await;
     let p = FaultProxy::start(up.addr).await.unwrap();
