@@ -7,6 +7,7 @@
 //! executable (`target/<profile>/`), or through `REKAM_HUB_BIN` / `REKAM_AGENT_BIN`.
 //! Each process writes its log to a file in its folder; [`Proc::log`] reads it.
 
+use std::collections::BTreeSet;
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
+use rusqlite::OptionalExtension as _;
 use serde_json::{Value, json};
 
 /// Password of every demo/test operator.
@@ -322,7 +324,11 @@ pub struct Office {
     pub http: reqwest::Client,
     hub_url: String,
     listen: SocketAddr,
+    hub_timeout: Duration,
 }
+
+/// The agent's hub timeout in the offices [`Office::create`] makes.
+pub const DEFAULT_HUB_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Office {
     /// Creates the office: certificate from `pki`, operators `reg`, `rek`, `kepala`, device
@@ -332,6 +338,18 @@ impl Office {
         pki: &Pki,
         kecamatan: &str,
         hub_url: &str,
+    ) -> anyhow::Result<Office> {
+        Office::create_with_hub_timeout(root, pki, kecamatan, hub_url, DEFAULT_HUB_TIMEOUT).await
+    }
+
+    /// [`Office::create`] with another hub timeout (`[hub] timeout_ms`, the agent's limit on
+    /// one request to the hub) than [`DEFAULT_HUB_TIMEOUT`].
+    pub async fn create_with_hub_timeout(
+        root: &Path,
+        pki: &Pki,
+        kecamatan: &str,
+        hub_url: &str,
+        hub_timeout: Duration,
     ) -> anyhow::Result<Office> {
         // reqwest is built without a default TLS provider in this workspace.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -353,6 +371,7 @@ impl Office {
             http: reqwest::Client::builder().no_proxy().build()?,
             hub_url: hub_url.to_owned(),
             listen,
+            hub_timeout,
         };
         office.start()?;
         Ok(office)
@@ -361,13 +380,14 @@ impl Office {
     /// Writes the config and starts (or restarts) the agent.
     pub fn start(&mut self) -> anyhow::Result<()> {
         let config = format!(
-            "data = {data:?}\nlisten = \"{listen}\"\nkecamatan = \"{k}\"\ndevice_url = \"http://{sim}\"\n\n[hub]\nurl = \"{hub}\"\ntls_dir = {tls:?}\ninterval_ms = 300\nbackoff_ms = 200\nmax_backoff_ms = 2000\ntimeout_ms = 10000\n",
+            "data = {data:?}\nlisten = \"{listen}\"\nkecamatan = \"{k}\"\ndevice_url = \"http://{sim}\"\n\n[hub]\nurl = \"{hub}\"\ntls_dir = {tls:?}\ninterval_ms = 300\nbackoff_ms = 200\nmax_backoff_ms = 2000\ntimeout_ms = {timeout}\n",
             data = self.dir.join("data").display().to_string(),
             listen = self.listen,
             k = self.kecamatan,
             sim = self.sim.addr,
             hub = self.hub_url,
             tls = self.dir.join("tls").display().to_string(),
+            timeout = self.hub_timeout.as_millis(),
         );
         let path = self.dir.join("rekam-agent.toml");
         std::fs::write(&path, config)?;
@@ -434,6 +454,18 @@ impl Office {
     /// Records one resident from step 1 to the proof of recording (full biometrics, photo,
     /// signature). `n` numbers the resident within this office (1..). Returns the id.
     pub async fn record(&self, reg: &str, rek: &str, n: u16) -> anyhow::Result<String> {
+        Ok(self.record_confirmed(reg, rek, n).await?.id)
+    }
+
+    /// [`Office::record`], returning what the desk API confirmed to the operators: the id, the
+    /// final status and proof number of the `berhasil` answer, and every capture the
+    /// `rekam/...` answers listed.
+    pub async fn record_confirmed(
+        &self,
+        reg: &str,
+        rek: &str,
+        n: u16,
+    ) -> anyhow::Result<Confirmed> {
         let p = resident(&self.kecamatan, n);
         let v = self
             .call(Some(reg), "/api/permohonan", Some(json!({"penduduk": p})))
@@ -477,21 +509,51 @@ impl Office {
             Some(json!({"loket": "1"})),
         )
         .await?;
-        for m in ["sidik-jari", "iris", "foto", "tanda-tangan"] {
-            self.call(
+        let mut captures = BTreeSet::new();
+        for (m, modality) in [
+            ("sidik-jari", "finger"),
+            ("iris", "iris"),
+            ("foto", "face"),
+            ("tanda-tangan", "signature"),
+        ] {
+            let v = self
+                .call(
+                    Some(rek),
+                    &format!("/api/permohonan/{id}/rekam/{m}"),
+                    Some(json!({})),
+                )
+                .await?;
+            let listed = v["biometrik"]
+                .as_array()
+                .ok_or_else(|| anyhow!("rekam/{m}: no captures in the answer"))?;
+            let before = captures.len();
+            for c in listed.iter().filter(|c| c["modality"] == modality) {
+                let sha = c["sha256"]
+                    .as_str()
+                    .ok_or_else(|| anyhow!("rekam/{m}: capture without sha256"))?;
+                captures.insert((modality.to_owned(), sha.to_owned()));
+            }
+            if captures.len() == before {
+                bail!("rekam/{m}: the answer confirmed no {modality} capture");
+            }
+        }
+        let v = self
+            .call(
                 Some(rek),
-                &format!("/api/permohonan/{id}/rekam/{m}"),
+                &format!("/api/permohonan/{id}/berhasil"),
                 Some(json!({})),
             )
             .await?;
-        }
-        self.call(
-            Some(rek),
-            &format!("/api/permohonan/{id}/berhasil"),
-            Some(json!({})),
-        )
-        .await?;
-        Ok(id)
+        let status = v["status"]
+            .as_str()
+            .ok_or_else(|| anyhow!("berhasil: no status in {v}"))?
+            .to_owned();
+        Ok(Confirmed {
+            id,
+            status,
+            nomor_bukti: v["nomor_bukti"].as_str().map(str::to_owned),
+            captures,
+        })
     }
 
     /// `GET` on the desk API as `token`'s operator; the JSON answer, or an error with the status.
@@ -547,6 +609,139 @@ impl Office {
         )?;
         Ok(serde_json::from_str(out.trim())?)
     }
+}
+
+/// What the desk API confirmed to the operators about one recorded application
+/// ([`Office::record_confirmed`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirmed {
+    /// Permohonan id.
+    pub id: String,
+    /// Status in the answer to `berhasil` (`terekam`).
+    pub status: String,
+    /// Proof of recording number in that answer.
+    pub nomor_bukti: Option<String>,
+    /// Every capture the `rekam/...` answers listed: (modality as the agent names it: `finger`,
+    /// `iris`, `face`, `signature`; SHA-256 of the sample).
+    pub captures: BTreeSet<(String, String)>,
+}
+
+/// One application as the hub's own database holds it, read read-only from
+/// `rekam-hub.db` (see [`hub_applications`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HubApplication {
+    /// Permohonan id.
+    pub id: String,
+    /// Kecamatan it is stored under.
+    pub kecamatan: String,
+    /// Status after replaying the document's workflow events through
+    /// `rekam_shared::workflow::apply` (`terekam`, ...), or the replay error.
+    pub status: String,
+    /// Proof of recording number of that status, if any.
+    pub nomor_bukti: Option<String>,
+    /// Number of workflow events in the document.
+    pub peristiwa: usize,
+    /// The samples the document carries: templates inline (fingerprints, iris), photo and
+    /// signature by reference; (modality, SHA-256), named as in [`Confirmed::captures`].
+    pub captures: BTreeSet<(String, String)>,
+    /// The photo and signature blobs whose bytes the hub holds completely and whose SHA-256
+    /// matches their name.
+    pub blobs_verified: BTreeSet<String>,
+}
+
+/// Every application in the hub's database (`<data>/rekam-hub.db`, opened read-only, WAL lets it
+/// run next to a live hub), with its status replayed from its events and its blobs checked
+/// byte for byte.
+pub fn hub_applications(data: &Path) -> anyhow::Result<Vec<HubApplication>> {
+    use rekam_shared::document::PermohonanDoc;
+    use rekam_shared::workflow::{Keadaan, Peristiwa, Status, apply};
+    use sha2::{Digest as _, Sha256};
+    let sha = |b: &[u8]| hex::encode(Sha256::digest(b));
+    let c = rusqlite::Connection::open_with_flags(
+        data.join("rekam-hub.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )?;
+    c.busy_timeout(Duration::from_secs(10))?;
+    let mut st = c.prepare("SELECT id, kecamatan, bytes FROM doc ORDER BY id")?;
+    let rows = st
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut blob = c.prepare("SELECT total, data, complete FROM blob WHERE sha256 = ?1")?;
+    let mut out = Vec::new();
+    for (id, kecamatan, bytes) in rows {
+        let doc = PermohonanDoc::load(&bytes)?;
+        let events: Vec<Peristiwa> = doc.peristiwa_as()?;
+        let mut keadaan = Keadaan::awal();
+        let mut error = None;
+        for e in &events {
+            match apply(&keadaan, e) {
+                Ok(k) => keadaan = k,
+                Err(err) => {
+                    error = Some(format!("replay: {err}"));
+                    break;
+                }
+            }
+        }
+        let nomor_bukti = match &keadaan.status {
+            Status::Terekam { nomor_bukti } | Status::Diserahkan { nomor_bukti } => {
+                Some(nomor_bukti.clone())
+            }
+            _ => None,
+        };
+        let bio = doc.biometrik()?;
+        let mut captures = BTreeSet::new();
+        for t in bio.sidik_jari.values() {
+            captures.insert(("finger".to_owned(), sha(t)));
+        }
+        for t in bio.iris.values() {
+            captures.insert(("iris".to_owned(), sha(t.as_bytes())));
+        }
+        for (m, b) in [("face", &bio.foto), ("signature", &bio.tanda_tangan)] {
+            if let Some(b) = b {
+                captures.insert((m.to_owned(), b.sha256.clone()));
+            }
+        }
+        let mut blobs_verified = BTreeSet::new();
+        for b in bio.blobs() {
+            let held: Option<(i64, Vec<u8>, bool)> = blob
+                .query_row([&b.sha256], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
+            if let Some((total, bytes, true)) = held
+                && total as u64 == b.size
+                && bytes.len() as u64 == b.size
+                && sha(&bytes) == b.sha256
+            {
+                blobs_verified.insert(b.sha256.clone());
+            }
+        }
+        out.push(HubApplication {
+            id,
+            kecamatan,
+            status: error.unwrap_or_else(|| keadaan.status.nama().to_owned()),
+            nomor_bukti,
+            peristiwa: events.len(),
+            captures,
+            blobs_verified,
+        });
+    }
+    Ok(out)
+}
+
+/// The seed of a randomized test: `REKAM_TEST_SEED` if set (to replay a run), else a random one;
+/// printed either way with the test's name, so that a failing run says how to replay it.
+pub fn test_seed(test: &str) -> u64 {
+    let seed = std::env::var("REKAM_TEST_SEED")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or_else(rand::random);
+    eprintln!("{test}: seed {seed} (replay: REKAM_TEST_SEED={seed})");
+    seed
 }
 
 fn kec_seed(k: &str) -> u64 {

@@ -27,8 +27,15 @@
 //!   refuses new ones until [`FaultProxy::heal`]; [`FaultProxy::cut_all`] only kills the live ones;
 //!   [`FaultProxy::partition_silently`] is the quiet kind: nothing is reset, no byte moves, new
 //!   connections are blackholed, and held bytes move on after `heal` (a line that went dark);
-//! - **counters** ([`FaultProxy::stats`]): connections accepted, refused, blackholed, cut, failed,
-//!   live, and bytes forwarded in each direction (for bandwidth benchmarks).
+//! - **counters** ([`FaultProxy::stats`]): connections accepted, refused, blackholed, cut (by
+//!   kind: the `cut` / `cut_after_bytes` faults, a partition, [`FaultProxy::cut_all`]), failed,
+//!   held by a silent partition, ended by a peer in the middle of a request, live, and bytes
+//!   forwarded in each direction (for bandwidth benchmarks);
+//! - **per-connection evidence** ([`FaultProxy::connections`], [`FaultProxy::connection`]): for
+//!   every connection, the bytes it moved, whether a request is open on it right now (the client
+//!   sent at least [`REQUEST_MIN_BYTES`] that the upstream has not answered yet, or bytes are on
+//!   their way through the proxy) and, once it has ended, how ([`ConnEnd`]) and whether a request
+//!   was open when a peer ended its side (a process killed in the middle of an exchange).
 //!
 //! It is deterministic when seeded: every accepted connection draws its fate (refuse, blackhole,
 //! cut offset, jitter seed) from one [`StdRng`] in accept order, so a test that opens connections
@@ -54,14 +61,15 @@
 //! # Ok(()) }
 //! ```
 //!
-//! [`Proxy`] is the earlier, smaller API of this module (`partition(bool)`), kept so the existing
-//! end-to-end tests compile; it derefs to [`FaultProxy`].
+//! [`Proxy`] is the earlier, smaller API of this module (`partition(bool)`), kept for code that
+//! still uses it; it derefs to [`FaultProxy`].
 
+use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
 use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use rand::rngs::StdRng;
@@ -79,6 +87,13 @@ const CHUNK: usize = 64 * 1024;
 const IN_FLIGHT: usize = 64;
 /// Smallest token-bucket burst, one Ethernet frame's worth.
 const MIN_BURST: u64 = 1_500;
+/// Ended connections whose evidence [`FaultProxy::connections`] keeps (the oldest go first).
+const ENDED_KEPT: usize = 4_096;
+
+/// Bytes the client must have sent since the upstream last sent anything for the connection to
+/// count as carrying an open request. The smallest HTTP request in TLS is well above it; a TLS
+/// `close_notify` alert (24 bytes in TLS 1.3) is below it, so an orderly close is not a request.
+pub const REQUEST_MIN_BYTES: u64 = 100;
 
 /// One direction of a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,18 +199,175 @@ pub struct ProxyStats {
     pub connections: u64,
     /// Connections refused (the `refuse` fault or a partition).
     pub refused: u64,
-    /// Connections blackholed.
+    /// Connections blackholed (the `blackhole` fault, or new during a silent partition).
     pub blackholed: u64,
-    /// Connections the proxy closed abruptly: cut mid-stream, partition or [`FaultProxy::cut_all`].
-    pub cut: u64,
+    /// Connections the proxy cut mid-stream because of [`Faults::cut`] or
+    /// [`Faults::cut_after_bytes`] (reset at the drawn offset).
+    pub cut_fault: u64,
+    /// Live connections reset by [`FaultProxy::partition`].
+    pub cut_partition: u64,
+    /// Live connections reset by [`FaultProxy::cut_all`].
+    pub cut_manual: u64,
     /// Connections that ended on an I/O error of either peer or an unreachable upstream.
     pub failed: u64,
+    /// Connections whose bytes a silent partition held back (at least one chunk waited for
+    /// [`FaultProxy::heal`] or for the connection's end).
+    pub held_silent: u64,
+    /// Connections that ended, by a peer's end of stream or error (not by the proxy), while a
+    /// request was open on them (see [`ConnInfo::mid_request`]): a client that gave up or died
+    /// waiting, an upstream that died before answering. Also counted in `failed` when the end
+    /// was an error.
+    pub ended_mid_request: u64,
     /// Connections open right now (forwarding or blackholed).
     pub live: u64,
     /// Bytes forwarded client → upstream.
     pub bytes_up: u64,
     /// Bytes forwarded upstream → client.
     pub bytes_down: u64,
+}
+
+impl ProxyStats {
+    /// Every connection the proxy cut, whatever the reason.
+    pub fn cut_total(&self) -> u64 {
+        self.cut_fault + self.cut_partition + self.cut_manual
+    }
+}
+
+/// How a connection ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnEnd {
+    /// Refused at once (the `refuse` fault or a partition).
+    Refused,
+    /// Both directions reached end of stream and were shut down in order.
+    Closed,
+    /// A peer failed (I/O error, reset), or the upstream was unreachable.
+    Failed,
+    /// A blackholed connection whose client went away.
+    ClientLeft,
+    /// Cut by the `cut` / `cut_after_bytes` faults.
+    CutFault,
+    /// Reset by [`FaultProxy::partition`].
+    CutPartition,
+    /// Reset by [`FaultProxy::cut_all`].
+    CutManual,
+    /// Ended by [`FaultProxy::shutdown`] (or the last handle dropped).
+    Shutdown,
+}
+
+impl ConnEnd {
+    /// Whether the proxy itself ended the connection (a cut of any kind, or shutdown).
+    pub fn by_proxy(self) -> bool {
+        matches!(
+            self,
+            ConnEnd::Refused
+                | ConnEnd::CutFault
+                | ConnEnd::CutPartition
+                | ConnEnd::CutManual
+                | ConnEnd::Shutdown
+        )
+    }
+}
+
+/// One connection as the proxy saw it (a snapshot; see [`FaultProxy::connections`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnInfo {
+    /// 1, 2, ... in accept order.
+    pub id: u64,
+    /// How it ended; `None` while it is open.
+    pub end: Option<ConnEnd>,
+    /// Bytes forwarded client → upstream.
+    pub bytes_up: u64,
+    /// Bytes forwarded upstream → client.
+    pub bytes_down: u64,
+    /// Bytes read from the client since the upstream last sent a byte: a request not answered
+    /// yet (or being uploaded).
+    pub unanswered: u64,
+    /// Bytes read from one peer and not yet handed to the other (throttled, delayed or held).
+    pub in_flight: u64,
+    /// Blackholed.
+    pub blackholed: bool,
+    /// A silent partition held some of its bytes.
+    pub held: bool,
+    /// Once a peer has ended its side (end of stream or error): whether a request was open at
+    /// that moment (client side: [`REQUEST_MIN_BYTES`] unanswered, or response bytes still on
+    /// their way to it; upstream side: [`REQUEST_MIN_BYTES`] unanswered). `None` while no peer
+    /// has ended, and when the proxy ended the connection first.
+    pub mid_request: Option<bool>,
+}
+
+impl ConnInfo {
+    /// Whether a request is open on this live connection right now: at least
+    /// [`REQUEST_MIN_BYTES`] from the client await an answer, or bytes are on their way.
+    pub fn request_open(&self) -> bool {
+        self.end.is_none() && (self.unanswered >= REQUEST_MIN_BYTES || self.in_flight > 0)
+    }
+
+    /// Whether it ended by a peer (not by the proxy) while a request was open: the evidence
+    /// that a process died, or gave up, in the middle of an exchange.
+    pub fn ended_mid_request(&self) -> bool {
+        self.end.is_some_and(|e| !e.by_proxy()) && self.mid_request == Some(true)
+    }
+}
+
+/// The live evidence of one connection, shared by its task and [`FaultProxy::connections`].
+#[derive(Debug, Default)]
+struct Track {
+    id: u64,
+    /// Bytes read from the client (0) / the upstream (1) and kept for forwarding.
+    read: [AtomicU64; 2],
+    /// Bytes handed to the upstream (0) / the client (1).
+    written: [AtomicU64; 2],
+    unanswered: AtomicU64,
+    blackholed: AtomicBool,
+    held: AtomicBool,
+    mid_request: OnceLock<bool>,
+    end: OnceLock<ConnEnd>,
+}
+
+impl Track {
+    fn read(&self, dir: Direction, n: u64) {
+        self.read[dir.index()].fetch_add(n, Ordering::SeqCst);
+        match dir {
+            Direction::Up => {
+                self.unanswered.fetch_add(n, Ordering::SeqCst);
+            }
+            Direction::Down if n > 0 => self.unanswered.store(0, Ordering::SeqCst),
+            Direction::Down => {}
+        }
+    }
+
+    fn written(&self, dir: Direction, n: u64) {
+        self.written[dir.index()].fetch_add(n, Ordering::SeqCst);
+    }
+
+    fn in_flight(&self, dir: Direction) -> u64 {
+        let i = dir.index();
+        self.read[i]
+            .load(Ordering::SeqCst)
+            .saturating_sub(self.written[i].load(Ordering::SeqCst))
+    }
+
+    /// A peer ended its side: the side of the client (reading from it ended, or writing to it
+    /// failed) or of the upstream. The first call decides.
+    fn peer_ended(&self, client_side: bool) {
+        let unanswered = self.unanswered.load(Ordering::SeqCst) >= REQUEST_MIN_BYTES;
+        let open = unanswered || (client_side && self.in_flight(Direction::Down) > 0);
+        let _ = self.mid_request.set(open);
+    }
+
+    fn info(&self) -> ConnInfo {
+        ConnInfo {
+            id: self.id,
+            end: self.end.get().copied(),
+            bytes_up: self.written[0].load(Ordering::SeqCst),
+            bytes_down: self.written[1].load(Ordering::SeqCst),
+            unanswered: self.unanswered.load(Ordering::SeqCst),
+            in_flight: self.in_flight(Direction::Up) + self.in_flight(Direction::Down),
+            blackholed: self.blackholed.load(Ordering::SeqCst),
+            held: self.held.load(Ordering::SeqCst),
+            mid_request: self.mid_request.get().copied(),
+        }
+    }
 }
 
 /// Token bucket of one direction, shared by every connection. Tokens may go negative: a chunk
@@ -220,16 +392,25 @@ struct Shared {
     partitioned: AtomicBool,
     /// A silent partition: no byte moves, new connections are blackholed.
     silent: watch::Sender<bool>,
-    /// Bumped to kill every live connection.
-    kill: watch::Sender<u64>,
+    /// Bumped by a partition to kill every live connection.
+    kill_partition: watch::Sender<u64>,
+    /// Bumped by [`FaultProxy::cut_all`] to kill every live connection.
+    kill_manual: watch::Sender<u64>,
     buckets: [Mutex<Bucket>; 2],
     connections: AtomicU64,
     refused: AtomicU64,
     blackholed: AtomicU64,
-    cut: AtomicU64,
+    cut_fault: AtomicU64,
+    cut_partition: AtomicU64,
+    cut_manual: AtomicU64,
     failed: AtomicU64,
+    held_silent: AtomicU64,
+    ended_mid_request: AtomicU64,
     live: AtomicU64,
     bytes: [AtomicU64; 2],
+    /// Evidence of the live connections and of the last [`ENDED_KEPT`] ended ones, in accept
+    /// order.
+    tracks: Mutex<VecDeque<Arc<Track>>>,
 }
 
 /// Locks a mutex, recovering from a panicked holder (the data are plain settings).
@@ -337,15 +518,21 @@ impl Builder {
             rng: Mutex::new(StdRng::seed_from_u64(seed)),
             partitioned: AtomicBool::new(false),
             silent: watch::Sender::new(false),
-            kill: watch::Sender::new(0),
+            kill_partition: watch::Sender::new(0),
+            kill_manual: watch::Sender::new(0),
             buckets: [bucket(), bucket()],
             connections: AtomicU64::new(0),
             refused: AtomicU64::new(0),
             blackholed: AtomicU64::new(0),
-            cut: AtomicU64::new(0),
+            cut_fault: AtomicU64::new(0),
+            cut_partition: AtomicU64::new(0),
+            cut_manual: AtomicU64::new(0),
             failed: AtomicU64::new(0),
+            held_silent: AtomicU64::new(0),
+            ended_mid_request: AtomicU64::new(0),
             live: AtomicU64::new(0),
             bytes: [AtomicU64::new(0), AtomicU64::new(0)],
+            tracks: Mutex::new(VecDeque::new()),
         });
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(listen(listener, shared.clone(), stopped));
@@ -444,7 +631,7 @@ impl FaultProxy {
     /// Kills every live connection (reset) and refuses new ones until [`FaultProxy::heal`].
     pub fn partition(&self) {
         self.inner.shared.partitioned.store(true, Ordering::SeqCst);
-        self.cut_all();
+        self.inner.shared.kill_partition.send_modify(|e| *e += 1);
     }
 
     /// The link goes dark without a word, as a rural line does: live connections stay open
@@ -469,7 +656,7 @@ impl FaultProxy {
 
     /// Kills every live connection (reset) without refusing new ones.
     pub fn cut_all(&self) {
-        self.inner.shared.kill.send_modify(|e| *e += 1);
+        self.inner.shared.kill_manual.send_modify(|e| *e += 1);
     }
 
     /// Counters so far.
@@ -480,12 +667,32 @@ impl FaultProxy {
             connections: get(&s.connections),
             refused: get(&s.refused),
             blackholed: get(&s.blackholed),
-            cut: get(&s.cut),
+            cut_fault: get(&s.cut_fault),
+            cut_partition: get(&s.cut_partition),
+            cut_manual: get(&s.cut_manual),
             failed: get(&s.failed),
+            held_silent: get(&s.held_silent),
+            ended_mid_request: get(&s.ended_mid_request),
             live: get(&s.live),
             bytes_up: get(&s.bytes[0]),
             bytes_down: get(&s.bytes[1]),
         }
+    }
+
+    /// Every live connection and the last ended ones (at most 4,096), in accept order.
+    pub fn connections(&self) -> Vec<ConnInfo> {
+        lock(&self.inner.shared.tracks)
+            .iter()
+            .map(|t| t.info())
+            .collect()
+    }
+
+    /// One connection by id, if it is live or among the last ended ones.
+    pub fn connection(&self, id: u64) -> Option<ConnInfo> {
+        lock(&self.inner.shared.tracks)
+            .iter()
+            .find(|t| t.id == id)
+            .map(|t| t.info())
     }
 
     /// Stops the proxy for every clone: closes the listener, ends every connection and waits
@@ -520,30 +727,88 @@ async fn listen(listener: TcpListener, shared: Arc<Shared>, mut stop: watch::Rec
     conns.shutdown().await;
 }
 
-/// Keeps the `live` gauge right however a connection task ends (even aborted).
-struct Live<'a>(&'a AtomicU64);
+impl Shared {
+    /// Registers a new connection's evidence, forgetting the oldest ended ones beyond
+    /// [`ENDED_KEPT`].
+    fn register(&self, id: u64) -> Arc<Track> {
+        let track = Arc::new(Track {
+            id,
+            ..Track::default()
+        });
+        let mut tracks = lock(&self.tracks);
+        tracks.push_back(track.clone());
+        while tracks.len() > ENDED_KEPT {
+            match tracks.iter().position(|t| t.end.get().is_some()) {
+                Some(i) => {
+                    tracks.remove(i);
+                }
+                None => break,
+            }
+        }
+        track
+    }
+
+    /// Records how a connection ended (the first call wins) and counts it.
+    fn finish(&self, track: &Track, end: ConnEnd) {
+        if track.end.set(end).is_err() {
+            return;
+        }
+        match end {
+            ConnEnd::Refused => self.count(&self.refused),
+            ConnEnd::Failed => self.count(&self.failed),
+            ConnEnd::CutFault => self.count(&self.cut_fault),
+            ConnEnd::CutPartition => self.count(&self.cut_partition),
+            ConnEnd::CutManual => self.count(&self.cut_manual),
+            ConnEnd::Closed | ConnEnd::ClientLeft | ConnEnd::Shutdown => {}
+        }
+        if !end.by_proxy() && track.mid_request.get() == Some(&true) {
+            self.count(&self.ended_mid_request);
+        }
+    }
+}
+
+/// Keeps the `live` gauge right however a connection task ends, and records the end of a task
+/// aborted by shutdown.
+struct Live<'a> {
+    s: &'a Shared,
+    track: &'a Track,
+}
 
 impl<'a> Live<'a> {
-    fn new(c: &'a AtomicU64) -> Live<'a> {
-        c.fetch_add(1, Ordering::Relaxed);
-        Live(c)
+    fn new(s: &'a Shared, track: &'a Track) -> Live<'a> {
+        s.live.fetch_add(1, Ordering::Relaxed);
+        Live { s, track }
     }
 }
 
 impl Drop for Live<'_> {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
+        self.s.finish(self.track, ConnEnd::Shutdown);
+        self.s.live.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
-/// How a forwarded connection ended.
-enum End {
-    /// Both directions reached end of stream and were shut down in order.
-    Done,
-    /// The proxy cut it (fault, partition, `cut_all`).
-    Cut,
-    /// A peer failed (I/O error, reset).
-    Failed,
+/// The two ways the test kills every live connection at once.
+struct Kill {
+    partition: watch::Receiver<u64>,
+    manual: watch::Receiver<u64>,
+}
+
+impl Kill {
+    fn new(s: &Shared) -> Kill {
+        Kill {
+            partition: s.kill_partition.subscribe(),
+            manual: s.kill_manual.subscribe(),
+        }
+    }
+
+    /// Returns when the connection is to be killed, with the reason.
+    async fn killed(&mut self) -> ConnEnd {
+        tokio::select! {
+            _ = self.partition.changed() => ConnEnd::CutPartition,
+            _ = self.manual.changed() => ConnEnd::CutManual,
+        }
+    }
 }
 
 /// Closes a socket with a reset instead of a FIN.
@@ -553,72 +818,73 @@ fn reset(sock: TcpStream) {
 }
 
 async fn connection(s: Arc<Shared>, mut client: TcpStream) {
-    s.count(&s.connections);
+    let id = s.connections.fetch_add(1, Ordering::Relaxed) + 1;
     let faults = s.faults();
     let fate = s.fate(&faults);
     // Subscribe before reading the partition flag: a partition after this point is seen.
-    let mut kill = s.kill.subscribe();
+    let mut kill = Kill::new(&s);
+    let track = s.register(id);
     if fate.refuse || s.partitioned.load(Ordering::SeqCst) {
-        s.count(&s.refused);
+        s.finish(&track, ConnEnd::Refused);
         reset(client);
         return;
     }
-    let _live = Live::new(&s.live);
+    let _live = Live::new(&s, &track);
     if fate.blackhole || *s.silent.borrow() {
         s.count(&s.blackholed);
-        blackhole(&s, client, kill).await;
+        track.blackholed.store(true, Ordering::SeqCst);
+        let end = blackhole(&track, &mut client, &mut kill).await;
+        s.finish(&track, end);
+        if end != ConnEnd::ClientLeft {
+            reset(client);
+        }
         return;
     }
     let upstream_addr = *lock(&s.upstream);
     let upstream = tokio::select! {
         c = TcpStream::connect(upstream_addr) => c,
-        _ = kill.changed() => {
-            s.count(&s.cut);
+        end = kill.killed() => {
+            s.finish(&track, end);
             reset(client);
             return;
         }
     };
     let Ok(mut upstream) = upstream else {
-        s.count(&s.failed);
+        track.peer_ended(false);
+        s.finish(&track, ConnEnd::Failed);
         reset(client);
         return;
     };
     let end = if fate.cut_at == Some(0) {
-        End::Cut
+        ConnEnd::CutFault
     } else {
-        forward(&s, &mut client, &mut upstream, &fate, &mut kill).await
+        forward(&s, &track, &mut client, &mut upstream, &fate, &mut kill).await
     };
-    match end {
-        End::Done => {}
-        End::Cut => {
-            s.count(&s.cut);
-            reset(client);
-            reset(upstream);
-        }
-        End::Failed => {
-            s.count(&s.failed);
-            reset(client);
-            reset(upstream);
-        }
+    s.finish(&track, end);
+    if end != ConnEnd::Closed {
+        reset(client);
+        reset(upstream);
     }
 }
 
 /// Forwards both directions until both end, one fails, or the connection is cut.
 async fn forward(
     s: &Shared,
+    track: &Track,
     client: &mut TcpStream,
     upstream: &mut TcpStream,
     fate: &Fate,
-    kill: &mut watch::Receiver<u64>,
-) -> End {
+    kill: &mut Kill,
+) -> ConnEnd {
     let _ = client.set_nodelay(true);
     let _ = upstream.set_nodelay(true);
     let (cr, cw) = client.split();
     let (ur, uw) = upstream.split();
     let budget = fate.cut_at.map(|n| AtomicI64::new(n as i64));
-    let up = direction(s, Direction::Up, cr, uw, budget.as_ref(), fate.seed);
+    let up = direction(s, track, Direction::Up, cr, uw, budget.as_ref(), fate.seed);
     let down = direction(
         s,
+        track,
         Direction::Down,
         ur,
         cw,
@@ -627,10 +893,10 @@ async fn forward(
     );
     tokio::select! {
         r = async { tokio::try_join!(up, down) } => match r {
-            Ok(_) => End::Done,
+            Ok(_) => ConnEnd::Closed,
             Err(end) => end,
         },
-        _ = kill.changed() => End::Cut,
+        end = kill.killed() => end,
     }
 }
 
@@ -644,14 +910,18 @@ struct Chunk {
 
 /// One direction: a reading side that meters bandwidth and stamps latency, and a writing side
 /// that delivers each chunk when it is due, joined by a bounded channel (the bytes in flight).
+/// Errs with [`ConnEnd::Failed`] when a peer fails, [`ConnEnd::CutFault`] at the cut offset.
 async fn direction(
     s: &Shared,
+    track: &Track,
     dir: Direction,
     mut from: ReadHalf<'_>,
     mut to: WriteHalf<'_>,
     budget: Option<&AtomicI64>,
     seed: u64,
-) -> Result<(), End> {
+) -> Result<(), ConnEnd> {
+    // Which peer a failure on each side belongs to.
+    let reads_client = dir == Direction::Up;
     let (tx, mut rx) = mpsc::channel::<Chunk>(IN_FLIGHT);
     let reader = async move {
         let mut rng = StdRng::seed_from_u64(seed);
@@ -663,9 +933,18 @@ async fn direction(
             // Reads into spare capacity: no zeroing of a buffer per chunk.
             let mut data = Vec::with_capacity(cap);
             let n = match from.read_buf(&mut data).await {
-                Ok(0) => return Ok::<(), End>(()),
+                Ok(0) => {
+                    track.peer_ended(reads_client);
+                    return Ok::<(), ConnEnd>(());
+                }
                 Ok(n) => n,
-                Err(_) => return Err(End::Failed),
+                Err(_) => {
+                    track.peer_ended(reads_client);
+                    // A silent partition hides a peer's failure too: the other peer hears of
+                    // it (a reset) only once the line is back.
+                    hold_in_dark(s, track).await;
+                    return Err(ConnEnd::Failed);
+                }
             };
             let mut n = n as i64;
             let mut last = false;
@@ -681,6 +960,7 @@ async fn direction(
                 }
             }
             data.truncate(n as usize);
+            track.read(dir, n as u64);
             if let Some(r) = rate
                 && let Some(at) = s.reserve(dir, data.len(), r)
             {
@@ -694,19 +974,18 @@ async fn direction(
             let due = (Instant::now() + link.delay + jitter).max(last_due);
             last_due = due;
             if tx.send(Chunk { data, due, last }).await.is_err() {
-                return Err(End::Failed);
+                return Err(ConnEnd::Failed);
             }
             if last {
                 return Ok(());
             }
         }
     };
-    let mut silent = s.silent.subscribe();
     let writer = async move {
         while let Some(c) = rx.recv().await {
             // During a silent partition, bytes wait here (and the reading side stops once the
             // link's buffer is full).
-            let _ = silent.wait_for(|dark| !*dark).await;
+            hold_in_dark(s, track).await;
             // Only sleep for a real delay: the timer works in whole milliseconds, so even an
             // elapsed deadline would cost up to one.
             if c.due > Instant::now() {
@@ -714,28 +993,46 @@ async fn direction(
             }
             s.bytes[dir.index()].fetch_add(c.data.len() as u64, Ordering::Relaxed);
             if to.write_all(&c.data).await.is_err() {
-                return Err(End::Failed);
+                track.peer_ended(!reads_client);
+                return Err(ConnEnd::Failed);
             }
+            track.written(dir, c.data.len() as u64);
             if c.last {
-                return Err(End::Cut);
+                return Err(ConnEnd::CutFault);
             }
         }
+        // The end of stream waits for the light like the bytes before it.
+        hold_in_dark(s, track).await;
         let _ = to.shutdown().await;
         Ok(())
     };
     tokio::try_join!(reader, writer).map(|_| ())
 }
 
-/// Swallows what the client sends and never answers, until the client leaves or is killed.
-async fn blackhole(s: &Shared, mut client: TcpStream, mut kill: watch::Receiver<u64>) {
+/// Waits while a silent partition lasts, marking the connection as held if it had to wait.
+async fn hold_in_dark(s: &Shared, track: &Track) {
+    let mut silent = s.silent.subscribe();
+    if *silent.borrow_and_update() {
+        if !track.held.swap(true, Ordering::SeqCst) {
+            s.count(&s.held_silent);
+        }
+        let _ = silent.wait_for(|dark| !*dark).await;
+    }
+}
+
+/// Swallows what the client sends and never answers, until the client leaves
+/// ([`ConnEnd::ClientLeft`]) or is killed.
+async fn blackhole(track: &Track, client: &mut TcpStream, kill: &mut Kill) -> ConnEnd {
     let mut buf = vec![0u8; CHUNK];
-    let killed = tokio::select! {
-        _ = async { while let Ok(1..) = client.read(&mut buf).await {} } => false,
-        _ = kill.changed() => true,
+    let swallow = async {
+        while let Ok(n @ 1..) = client.read(&mut buf).await {
+            track.read(Direction::Up, n as u64);
+        }
+        track.peer_ended(true);
     };
-    if killed {
-        s.count(&s.cut);
-        reset(client);
+    tokio::select! {
+        _ = swallow => ConnEnd::ClientLeft,
+        end = kill.killed() => end,
     }
 }
 

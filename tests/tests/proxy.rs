@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use rekam_tests::proxy::{FaultProxy, Faults, Link};
+use rekam_tests::proxy::{ConnEnd, FaultProxy, Faults, Link, REQUEST_MIN_BYTES};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -55,6 +55,60 @@ where
         }
     });
     Upstream { addr, accepted }
+}
+
+/// Reads and never answers; after `die_after` bytes (if given) it resets the connection, like a
+/// server killed while it worked on a request; otherwise it closes after the client's end.
+async fn mute_server(die_after: Option<usize>) -> Upstream {
+    serve(move |mut s| async move {
+        let mut n = 0;
+        let mut buf = vec![0u8; 64 * 1024];
+        while let Ok(k @ 1..) = s.read(&mut buf).await {
+            n += k;
+            if die_after.is_some_and(|d| n >= d) {
+                let _ = s.set_zero_linger();
+                return;
+            }
+        }
+    })
+    .await
+}
+
+/// Waits until connection `id` of `p` has ended (5 s at most) and returns it.
+async fn ended(p: &FaultProxy, id: u64) -> rekam_tests::proxy::ConnInfo {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let c = p.connection(id);
+        if let Some(c) = &c
+            && c.end.is_some()
+        {
+            return c.clone();
+        }
+        assert!(Instant::now() < deadline, "connection did not end: {c:?}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Waits until connection `id` of `p` shows `ok` (5 s at most).
+async fn until(
+    p: &FaultProxy,
+    id: u64,
+    ok: impl Fn(&rekam_tests::proxy::ConnInfo) -> bool,
+) -> rekam_tests::proxy::ConnInfo {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Some(c) = p.connection(id)
+            && ok(&c)
+        {
+            return c;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "connection {id}: {:?}",
+            p.connection(id)
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 
 /// The test pattern: byte `i` of a stream.
@@ -138,8 +192,17 @@ async fn forwards_megabytes_intact() {
         }
     );
     let st = p.stats();
-    assert_eq!((st.connections, st.cut, st.failed), (1, 0, 0));
+    assert_eq!((st.connections, st.cut_total(), st.failed), (1, 0, 0));
     assert_eq!((st.bytes_up, st.bytes_down), (n as u64, n as u64));
+    // The connection's own evidence: closed in order, nothing left in flight, no request open.
+    let c = ended(&p, 1).await;
+    assert_eq!(c.end, Some(ConnEnd::Closed), "{c:?}");
+    assert_eq!(
+        (c.bytes_up, c.bytes_down, c.in_flight),
+        (n as u64, n as u64, 0)
+    );
+    assert!(!c.ended_mid_request(), "{c:?}");
+    assert_eq!(p.stats().ended_mid_request, 0);
 }
 
 #[tokio::test]
@@ -165,8 +228,9 @@ async fn cut_after_n_bytes_cuts_exactly_there() {
     assert!(e.broken, "the client saw the cut: {e:?}");
     assert!(e.got <= 100_000, "{e:?}");
     let st = p.stats();
-    assert_eq!(st.cut, 1);
+    assert_eq!((st.cut_fault, st.cut_partition, st.cut_manual), (1, 0, 0));
     assert_eq!(st.bytes_up + st.bytes_down, 100_000, "{st:?}");
+    assert_eq!(p.connection(1).unwrap().end, Some(ConnEnd::CutFault));
     // Cut right after connecting: not a byte goes through.
     p.set_faults(Faults {
         cut_after_bytes: Some(0),
@@ -179,7 +243,7 @@ async fn cut_after_n_bytes_cuts_exactly_there() {
             broken: true
         }
     );
-    assert_eq!(p.stats().cut, 2);
+    assert_eq!(p.stats().cut_fault, 2);
 }
 
 /// Which of `n` sequential connections were cut, through a proxy seeded with `seed`.
@@ -201,10 +265,11 @@ async fn cut_pattern(upstream: SocketAddr, seed: u64, n: usize) -> Vec<bool> {
     }
     let st = p.stats();
     assert_eq!(
-        st.cut as usize,
+        st.cut_fault as usize,
         cut.iter().filter(|c| **c).count(),
         "{st:?}"
     );
+    assert_eq!((st.cut_partition, st.cut_manual), (0, 0), "{st:?}");
     assert_eq!(st.failed, 0);
     p.shutdown().await;
     cut
@@ -286,7 +351,14 @@ async fn partition_refuses_then_heal_restores() {
     control.heal();
     assert!(!echo(p.addr(), 100).await.broken);
     let st = p.stats();
-    assert_eq!((st.connections, st.cut, st.refused), (5, 1, 3), "{st:?}");
+    assert_eq!(
+        (st.connections, st.cut_partition, st.refused),
+        (5, 1, 3),
+        "{st:?}"
+    );
+    assert_eq!((st.cut_fault, st.cut_manual), (0, 0), "{st:?}");
+    assert_eq!(p.connection(1).unwrap().end, Some(ConnEnd::CutPartition));
+    assert_eq!(p.connection(2).unwrap().end, Some(ConnEnd::Refused));
 
     // `cut_all` kills live connections but keeps accepting.
     let mut open = TcpStream::connect(p.addr()).await.unwrap();
@@ -295,6 +367,13 @@ async fn partition_refuses_then_heal_restores() {
     p.cut_all();
     assert!(closed_soon(&mut open).await);
     assert!(!echo(p.addr(), 100).await.broken);
+    let st = p.stats();
+    assert_eq!(
+        (st.cut_fault, st.cut_partition, st.cut_manual),
+        (0, 1, 1),
+        "{st:?}"
+    );
+    assert_eq!(p.connection(6).unwrap().end, Some(ConnEnd::CutManual));
 }
 
 #[tokio::test]
@@ -329,7 +408,110 @@ async fn silent_partition_holds_bytes_until_heal() {
     assert_eq!(&buf, b"still");
     assert!(!echo(p.addr(), 1000).await.broken);
     let st = p.stats();
-    assert_eq!((st.cut, st.blackholed), (0, 1), "{st:?}");
+    assert_eq!((st.cut_total(), st.blackholed), (0, 1), "{st:?}");
+    // The live connection's bytes were held (counted once), the late one was blackholed.
+    assert_eq!(st.held_silent, 1, "{st:?}");
+    assert!(p.connection(1).unwrap().held);
+    assert!(p.connection(2).unwrap().blackholed);
+}
+
+#[tokio::test]
+async fn a_peer_ending_in_the_middle_of_a_request_is_told_apart() {
+    let req = vec![7u8; 500];
+    // 1. The client sends a request nobody answers, then goes away (a killed agent): the
+    //    request was open while it lived, and it ended mid-request.
+    let mute = mute_server(None).await;
+    let p = FaultProxy::start(mute.addr).await.unwrap();
+    let mut c = TcpStream::connect(p.addr()).await.unwrap();
+    c.write_all(&req).await.unwrap();
+    let open = until(&p, 1, |c| c.bytes_up == 500).await;
+    assert!(open.request_open(), "{open:?}");
+    assert_eq!(open.unanswered, 500);
+    drop(c);
+    let e = ended(&p, 1).await;
+    assert!(e.ended_mid_request(), "{e:?}");
+    assert_eq!(p.stats().ended_mid_request, 1);
+
+    // 2. The upstream dies (reset) while it works on the request (a killed hub).
+    let dying = mute_server(Some(500)).await;
+    p.set_upstream(dying.addr);
+    let mut c = TcpStream::connect(p.addr()).await.unwrap();
+    c.write_all(&req).await.unwrap();
+    let e = ended(&p, 2).await;
+    assert_eq!(e.end, Some(ConnEnd::Failed), "{e:?}");
+    assert!(e.ended_mid_request(), "{e:?}");
+    assert_eq!(p.stats().ended_mid_request, 2);
+    drop(c);
+
+    // 3. Answered, then a small goodbye (below REQUEST_MIN_BYTES, like TLS close_notify) and an
+    //    orderly close: no request was open.
+    let echo_up = echo_server().await;
+    p.set_upstream(echo_up.addr);
+    let mut c = TcpStream::connect(p.addr()).await.unwrap();
+    c.write_all(&req).await.unwrap();
+    let mut back = vec![0u8; 500];
+    c.read_exact(&mut back).await.unwrap();
+    let idle = until(&p, 3, |c| c.bytes_down == 500).await;
+    assert!(!idle.request_open(), "{idle:?}");
+    c.write_all(&[0u8; (REQUEST_MIN_BYTES - 1) as usize])
+        .await
+        .unwrap();
+    c.shutdown().await.unwrap();
+    let e = ended(&p, 3).await;
+    assert_eq!(e.end, Some(ConnEnd::Closed), "{e:?}");
+    assert_eq!(e.mid_request, Some(false), "{e:?}");
+    assert!(!e.ended_mid_request());
+    drop(c);
+
+    // 4. A request open when the proxy cuts: the proxy's doing, not a peer's.
+    p.set_upstream(mute.addr);
+    let mut c = TcpStream::connect(p.addr()).await.unwrap();
+    c.write_all(&req).await.unwrap();
+    until(&p, 4, |c| c.request_open() && c.bytes_up == 500).await;
+    p.cut_all();
+    let e = ended(&p, 4).await;
+    assert_eq!(e.end, Some(ConnEnd::CutManual), "{e:?}");
+    assert!(!e.ended_mid_request(), "{e:?}");
+    let st = p.stats();
+    assert_eq!((st.ended_mid_request, st.cut_manual), (2, 1), "{st:?}");
+}
+
+#[tokio::test]
+async fn silent_partition_hides_an_upstream_close_and_reset_until_heal() {
+    // An upstream that says hello, then closes on its own (an idle timeout) 300 ms later, or
+    // resets.
+    for reset in [false, true] {
+        let up = serve(move |mut s| async move {
+            let _ = s.write_all(b"hello").await;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            if reset {
+                let _ = s.set_zero_linger();
+            }
+        })
+        .await;
+        let p = FaultProxy::start(up.addr).await.unwrap();
+        let mut c = TcpStream::connect(p.addr()).await.unwrap();
+        let mut buf = [0u8; 5];
+        c.read_exact(&mut buf).await.unwrap();
+        p.partition_silently();
+        // The upstream's end happens in the dark: the client hears nothing.
+        let quiet = tokio::time::timeout(Duration::from_millis(1000), c.read(&mut buf)).await;
+        assert!(quiet.is_err(), "reset {reset}: the end leaked: {quiet:?}");
+        assert!(p.connection(1).unwrap().held);
+        p.heal();
+        assert!(
+            closed_soon(&mut c).await,
+            "reset {reset}: the end after heal"
+        );
+        drop(c);
+        let e = ended(&p, 1).await;
+        let want = if reset {
+            ConnEnd::Failed
+        } else {
+            ConnEnd::Closed
+        };
+        assert_eq!(e.end, Some(want), "{e:?}");
+    }
 }
 
 #[tokio::test]

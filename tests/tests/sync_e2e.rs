@@ -16,8 +16,8 @@ use rekam_agent::sync::client::{HubClient, WireBytes};
 use rekam_shared::document::{HasilDedup, Keputusan, PermohonanDoc};
 use rekam_shared::wire::{DocMessage, SyncRequest, SyncResponse};
 use rekam_tests::agent_db;
-use rekam_tests::harness::{self, Office, Pki, Proc, free_port, hub_docs, start_hub};
-use rekam_tests::proxy::{Faults, Proxy};
+use rekam_tests::harness::{self, Confirmed, Office, Pki, Proc, free_port, hub_docs, start_hub};
+use rekam_tests::proxy::{ConnInfo, FaultProxy, Faults, ProxyStats};
 
 /// Kecamatan of Kabupaten Pesisir Selatan used by the tests.
 const KECAMATAN: [&str; 3] = ["130101", "130102", "130103"];
@@ -122,28 +122,20 @@ async fn desk_sync(o: &Office) -> (serde_json::Value, String) {
     (api, home)
 }
 
-async fn record_many(o: &Office, from: u16, n: u16) -> Vec<String> {
-    let reg = o.login("reg").await.unwrap();
-    let rek = o.login("rek").await.unwrap();
-    let mut ids = Vec::new();
-    for i in from..from + n {
-        ids.push(
-            o.record(&reg, &rek, i)
-                .await
-                .unwrap_or_else(|e| panic!("record {i} at {}: {e:#}", o.kecamatan)),
-        );
-    }
-    ids
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partitioned_offices_converge_through_a_faulty_link() {
+    // The seed is the proxy's (which connections are cut, and where); REKAM_TEST_SEED replays it.
+    let seed = harness::test_seed("partitioned_offices_converge_through_a_faulty_link");
     let root = tempfile::tempdir().unwrap();
     let pki = Pki::init(&root.path().join("pki")).unwrap();
     let hub_data = root.path().join("hub");
     let hub = start_hub(&hub_data, &pki, localhost(0)).unwrap();
-    let proxy = Proxy::start(hub.addr).await.unwrap();
-    proxy.partition(true);
+    let proxy = FaultProxy::builder(hub.addr)
+        .seed(seed)
+        .start()
+        .await
+        .unwrap();
+    proxy.partition();
     let url = format!("https://127.0.0.1:{}", proxy.addr().port());
     let mut offices = Vec::new();
     for k in KECAMATAN {
@@ -151,8 +143,9 @@ async fn partitioned_offices_converge_through_a_faulty_link() {
     }
     // Every office records while cut off from the hub.
     let per_office = 4;
+    let mut confirmed = Vec::new();
     for o in &offices {
-        record_many(o, 1, per_office).await;
+        confirmed.extend(record_confirmed_many(o, 1, per_office).await);
     }
     let st = offices[0].sync_status().unwrap();
     assert!(st["docs_waiting"].as_u64().unwrap() > 0, "{st}");
@@ -164,34 +157,53 @@ async fn partitioned_offices_converge_through_a_faulty_link() {
     assert!(api["docs_waiting"].as_u64().unwrap() > 0, "{api}");
     assert!(home.contains("Tidak terhubung"), "{home}");
 
-    // The link comes back, but 30% of connections are cut mid-stream.
+    // The link comes back, but 30% of connections are cut mid-stream, within their first 10 kB
+    // (a TLS handshake with the office certificate is about 4 kB, one application 8 to 10 kB).
     proxy.set_faults(Faults {
         cut: 0.3,
-        cut_within_bytes: 30_000,
-        ..Faults::default()
+        cut_within_bytes: 10_000,
+        ..Faults::none()
     });
-    proxy.partition(false);
-    // Once documents flow, the link also drops for a moment mid-transfer.
-    let before = proxy.stats().bytes_up;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while proxy.stats().bytes_up < before + 20_000 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    proxy.heal();
+    // While documents flow, the offices go on recording and the link drops for a moment
+    // mid-transfer, again and again: each drop makes the agents open new connections, and each
+    // new connection draws its own 30 % chance of being cut. This goes on until the cut fault
+    // has struck at least `MIN_FAULT_CUTS` times (a link whose fault never strikes fails the
+    // test after 30 drops).
+    const MIN_FAULT_CUTS: u64 = 2;
+    let mut drops = 0;
+    let mut next = per_office + 1;
+    while drops < 2 || proxy.stats().cut_fault < MIN_FAULT_CUTS {
+        assert!(
+            drops < 30,
+            "after {drops} drops the 30 % cut fault struck {} times, expected {MIN_FAULT_CUTS} \
+             (seed {seed}): {:?}",
+            proxy.stats().cut_fault,
+            proxy.stats()
+        );
+        let before = proxy.stats().bytes_up;
+        for o in &offices {
+            confirmed.extend(record_confirmed_many(o, next, 1).await);
+        }
+        next += 1;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while proxy.stats().bytes_up < before + 10_000 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        proxy.partition();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        proxy.heal();
+        drops += 1;
     }
-    proxy.partition(true);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    proxy.partition(false);
     let refs: Vec<&Office> = offices.iter().collect();
-    let docs = converge(
-        &hub_data,
-        &refs,
-        3 * per_office as usize,
-        Duration::from_secs(120),
-    )
-    .await;
+    let docs = converge(&hub_data, &refs, confirmed.len(), Duration::from_secs(120)).await;
+    check_confirmed(&hub_data, &refs, &confirmed);
+    // The cuts, by kind: the 30 % fault cut connections by itself (not only the partition).
+    let st = proxy.stats();
+    eprintln!("proxy after {drops} drops and convergence: {st:?}");
     assert!(
-        proxy.stats().cut > 0,
-        "the proxy cut connections: {:?}",
-        proxy.stats()
+        st.cut_fault >= MIN_FAULT_CUTS,
+        "the 30 % cut fault cut too few connections (seed {seed}): {st:?}"
     );
 
     // District dedup: the hub decides every recorded application by itself (`oleh: sistem`),
@@ -291,13 +303,7 @@ async fn partitioned_offices_converge_through_a_faulty_link() {
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
-    converge(
-        &hub_data,
-        &refs,
-        3 * per_office as usize,
-        Duration::from_secs(60),
-    )
-    .await;
+    converge(&hub_data, &refs, confirmed.len(), Duration::from_secs(60)).await;
     let st = office.sync_status().unwrap();
     assert_eq!(st["online"], true, "{st}");
     assert_eq!(st["docs_waiting"], 0, "{st}");
@@ -318,56 +324,409 @@ async fn partitioned_offices_converge_through_a_faulty_link() {
     drop(hub);
 }
 
+/// Records `n` residents at `o` (numbered from `from`) and returns what the desk API confirmed.
+async fn record_confirmed_many(o: &Office, from: u16, n: u16) -> Vec<Confirmed> {
+    let reg = o.login("reg").await.unwrap();
+    let rek = o.login("rek").await.unwrap();
+    let mut out = Vec::new();
+    for i in from..from + n {
+        out.push(
+            o.record_confirmed(&reg, &rek, i)
+                .await
+                .unwrap_or_else(|e| panic!("record {i} at {}: {e:#}", o.kecamatan)),
+        );
+    }
+    out
+}
+
+/// Checks the end state against what the desks confirmed to the operators: every confirmed
+/// application is at the hub once, in the confirmed state (status and proof number, replayed
+/// from its events), with every confirmed capture and its photo and signature complete and
+/// verified byte for byte; the hub holds nothing else; no proof number is given twice; and each
+/// office holds exactly its confirmed applications.
+fn check_confirmed(hub_data: &Path, offices: &[&Office], confirmed: &[Confirmed]) {
+    let apps = harness::hub_applications(hub_data).unwrap();
+    let at_hub: BTreeMap<&str, &harness::HubApplication> =
+        apps.iter().map(|a| (a.id.as_str(), a)).collect();
+    assert_eq!(at_hub.len(), apps.len(), "an id twice at the hub");
+    let want: BTreeSet<&str> = confirmed.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(
+        want.len(),
+        confirmed.len(),
+        "the desks confirmed an id twice"
+    );
+    let have: BTreeSet<&str> = at_hub.keys().copied().collect();
+    assert_eq!(
+        have,
+        want,
+        "the hub's applications are not the confirmed ones (missing: {:?}, extra: {:?})",
+        want.difference(&have).collect::<Vec<_>>(),
+        have.difference(&want).collect::<Vec<_>>()
+    );
+    let mut bukti = BTreeSet::new();
+    for c in confirmed {
+        let h = at_hub[c.id.as_str()];
+        assert_eq!(
+            (&h.status, &h.nomor_bukti),
+            (&c.status, &c.nomor_bukti),
+            "{}: state at the hub differs from what the desk confirmed",
+            c.id
+        );
+        assert_eq!(
+            h.captures, c.captures,
+            "{}: captures at the hub differ from the confirmed ones",
+            c.id
+        );
+        let blobs: BTreeSet<String> = c
+            .captures
+            .iter()
+            .filter(|(m, _)| m == "face" || m == "signature")
+            .map(|(_, sha)| sha.clone())
+            .collect();
+        assert_eq!(blobs.len(), 2, "{}: photo and signature confirmed", c.id);
+        assert_eq!(
+            h.blobs_verified, blobs,
+            "{}: photo/signature not complete and verified at the hub",
+            c.id
+        );
+        assert!(
+            bukti.insert(c.nomor_bukti.clone()),
+            "proof number {:?} twice",
+            c.nomor_bukti
+        );
+    }
+    for o in offices {
+        let local: BTreeSet<String> = o.doc_heads().unwrap().into_iter().map(|d| d.0).collect();
+        let mine: BTreeSet<String> = confirmed
+            .iter()
+            .filter(|c| c.id.starts_with(&o.kecamatan))
+            .map(|c| c.id.clone())
+            .collect();
+        assert_eq!(
+            local, mine,
+            "{}: office holds other applications",
+            o.kecamatan
+        );
+    }
+}
+
+/// The connections of `proxies` (index, connection) with a request open right now.
+fn open_requests(proxies: &[&FaultProxy]) -> Vec<(usize, ConnInfo)> {
+    proxies
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| {
+            p.connections()
+                .into_iter()
+                .filter(|c| c.request_open())
+                .map(move |c| (i, c))
+        })
+        .collect()
+}
+
+/// Waits until a request is open on one of `proxies`, lets `after` pass, and returns the
+/// requests open then (none seen open within `timeout`: panics).
+async fn wait_open_request(
+    proxies: &[&FaultProxy],
+    after: Duration,
+    timeout: Duration,
+) -> Vec<(usize, ConnInfo)> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if !open_requests(proxies).is_empty() {
+            tokio::time::sleep(after).await;
+            let open = open_requests(proxies);
+            if !open.is_empty() {
+                return open;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no sync request seen in flight within {timeout:?}: {:?}",
+            proxies.iter().map(|p| p.stats()).collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// Waits until each of `conns` has ended (30 s at most) and returns how they ended.
+async fn wait_ended(proxies: &[&FaultProxy], conns: &[(usize, ConnInfo)]) -> Vec<ConnInfo> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let now: Vec<ConnInfo> = conns
+            .iter()
+            .filter_map(|(i, c)| proxies[*i].connection(c.id))
+            .collect();
+        if now.len() == conns.len() && now.iter().all(|c| c.end.is_some()) {
+            return now;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "connections did not end: {now:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Who a round of the kill test kills.
+#[derive(Debug, Clone, Copy)]
+enum Korban {
+    /// The agent of office `0` or `1`.
+    Agen(usize),
+    /// The hub.
+    Hub,
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_of_agent_and_hub_during_sync_loses_nothing() {
+    // The seed drives the proxies' faults and the kill moments; REKAM_TEST_SEED replays it.
+    let seed = harness::test_seed("kill_9_of_agent_and_hub_during_sync_loses_nothing");
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed);
     let root = tempfile::tempdir().unwrap();
     let pki = Pki::init(&root.path().join("pki")).unwrap();
     let hub_data = root.path().join("hub");
     let hub_port = free_port();
     let mut hub = Some(start_hub(&hub_data, &pki, localhost(hub_port)).unwrap());
-    // A slow link, so that kills land in the middle of transfers.
-    let proxy = Proxy::start(localhost(hub_port)).await.unwrap();
-    proxy.set_faults(Faults {
-        bytes_per_sec: Some(400_000),
-        ..Faults::default()
-    });
-    let url = format!("https://127.0.0.1:{}", proxy.addr().port());
-    let mut a = Office::create(root.path(), &pki, "130104", &url)
-        .await
-        .unwrap();
-    let b = Office::create(root.path(), &pki, "130105", &url)
-        .await
-        .unwrap();
-    // Random kill moments; the seed is printed so a failing run can be replayed with
-    // REKAM_TEST_SEED.
-    let seed: u64 = std::env::var("REKAM_TEST_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(rand::random);
-    eprintln!("kill test seed {seed} (REKAM_TEST_SEED to replay)");
-    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed);
-    let mut n = 0;
-    for round in 0..3u64 {
-        record_many(&a, 1 + 3 * round as u16, 3).await;
-        record_many(&b, 1 + 3 * round as u16, 3).await;
-        n += 6;
-        // Let sync start, then kill at a pseudo-random moment.
-        let at = rand::Rng::gen_range(&mut rng, 50..600);
-        tokio::time::sleep(Duration::from_millis(at)).await;
-        if round % 2 == 0 {
-            a.agent.take().unwrap().kill9();
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            a.start().unwrap();
-        } else {
-            hub.take().unwrap().kill9();
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            hub = Some(start_hub(&hub_data, &pki, localhost(hub_port)).unwrap());
+    // Each office has its own uplink (so the proxy's evidence tells which agent a request is
+    // from): 30 % of connections cut mid-stream (within their first 8 kB, so that nearly every
+    // connection drawn for a cut lives long enough to be cut), and slow, so that a request
+    // takes a while.
+    let link = Faults {
+        cut: 0.3,
+        cut_within_bytes: 8_000,
+        ..Faults::none()
+    }
+    .kbit_per_sec(256);
+    let mut proxies = Vec::new();
+    for i in 0..2u64 {
+        proxies.push(
+            FaultProxy::builder(localhost(hub_port))
+                .seed(seed.wrapping_add(i))
+                .faults(link.clone())
+                .start()
+                .await
+                .unwrap(),
+        );
+    }
+    let url = |p: &FaultProxy| format!("https://127.0.0.1:{}", p.addr().port());
+    let mut offices = vec![
+        Office::create(root.path(), &pki, "130104", &url(&proxies[0]))
+            .await
+            .unwrap(),
+        Office::create(root.path(), &pki, "130105", &url(&proxies[1]))
+            .await
+            .unwrap(),
+    ];
+    let rounds = [
+        Korban::Agen(0),
+        Korban::Hub,
+        Korban::Agen(1),
+        Korban::Hub,
+        Korban::Agen(0),
+        Korban::Hub,
+        Korban::Agen(1),
+        Korban::Hub,
+    ];
+    let per_round = 2;
+    let mut confirmed = Vec::new();
+    let mut live_kills = 0;
+    let mut evidence = Vec::new();
+    for (round, &korban) in rounds.iter().enumerate() {
+        // The offices record while their links are down, so that every round has a backlog
+        // to send when they come back.
+        for p in &proxies {
+            p.partition();
+        }
+        for o in &offices {
+            let from = 1 + (per_round * round) as u16;
+            confirmed.extend(record_confirmed_many(o, from, per_round as u16).await);
+        }
+        for p in &proxies {
+            p.heal();
+        }
+        // The kill lands while a request is in flight on the victim's link(s), a seeded moment
+        // (0-150 ms) after one was first seen open; those open then are the ones killed.
+        let watched: Vec<&FaultProxy> = match korban {
+            Korban::Agen(i) => vec![&proxies[i]],
+            Korban::Hub => proxies.iter().collect(),
+        };
+        let after = Duration::from_millis(rand::Rng::gen_range(&mut rng, 0..150));
+        let open = wait_open_request(&watched, after, Duration::from_secs(30)).await;
+        match korban {
+            Korban::Agen(i) => {
+                offices[i].agent.take().unwrap().kill9();
+            }
+            Korban::Hub => hub.take().unwrap().kill9(),
+        }
+        // The proxy's side of it: the requests open at the kill ended by the peer mid-request.
+        let ends = wait_ended(&watched, &open).await;
+        let landed = ends.iter().any(|c| c.ended_mid_request());
+        live_kills += usize::from(landed);
+        // (link = office index, connection id, unanswered bytes, bytes in flight)
+        let link_of = |w: usize| match korban {
+            Korban::Agen(i) => i,
+            Korban::Hub => w,
+        };
+        evidence.push(format!(
+            "round {round} {korban:?}: open before {:?}, after {:?}",
+            open.iter()
+                .map(|(w, c)| (link_of(*w), c.id, c.unanswered, c.in_flight))
+                .collect::<Vec<_>>(),
+            ends.iter()
+                .map(|c| (c.id, c.end, c.mid_request))
+                .collect::<Vec<_>>()
+        ));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        match korban {
+            Korban::Agen(i) => offices[i].start().unwrap(),
+            Korban::Hub => hub = Some(start_hub(&hub_data, &pki, localhost(hub_port)).unwrap()),
         }
     }
-    assert!(hub.is_some());
-    converge(&hub_data, &[&a, &b], n, Duration::from_secs(120)).await;
+    let stats: Vec<ProxyStats> = proxies.iter().map(|p| p.stats()).collect();
+    eprintln!(
+        "kill evidence:\n{}\nproxies: {stats:?}",
+        evidence.join("\n")
+    );
+    assert!(
+        live_kills >= rounds.len() - 1,
+        "only {live_kills} of {} kills hit a request in flight (seed {seed}):\n{}",
+        rounds.len(),
+        evidence.join("\n")
+    );
+    let refs: Vec<&Office> = offices.iter().collect();
+    converge(&hub_data, &refs, confirmed.len(), Duration::from_secs(120)).await;
+    check_confirmed(&hub_data, &refs, &confirmed);
+    let stats: Vec<ProxyStats> = proxies.iter().map(|p| p.stats()).collect();
+    eprintln!("proxies at the end: {stats:?}");
+    assert!(
+        stats.iter().map(|s| s.cut_fault).sum::<u64>() > 0,
+        "the 30 % cut fault never cut a connection (seed {seed}): {stats:?}"
+    );
     // The hub restarted with everything: its log shows the documents it loaded.
     assert!(hub.unwrap().log().contains("rekam-hub ready"));
+}
+
+/// Waits until `rekam-agent sync status` of `o` satisfies `ok`; returns that status.
+async fn wait_status(
+    o: &Office,
+    what: &str,
+    timeout: Duration,
+    ok: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let st = o.sync_status().unwrap();
+        if ok(&st) {
+            return st;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{}: not {what} within {timeout:?}: {st}",
+            o.kecamatan
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offices_notice_a_silent_partition_by_their_timeouts_and_converge_after_heal() {
+    /// The agents' hub timeout (`[hub] timeout_ms`): the only way they can notice a dead link.
+    const HUB_TIMEOUT: Duration = Duration::from_secs(3);
+    /// How long the agents have to notice the dark (several timeouts and retries).
+    const NOTICE: Duration = Duration::from_secs(30);
+    let seed = harness::test_seed(
+        "offices_notice_a_silent_partition_by_their_timeouts_and_converge_after_heal",
+    );
+    let root = tempfile::tempdir().unwrap();
+    let pki = Pki::init(&root.path().join("pki")).unwrap();
+    let hub_data = root.path().join("hub");
+    let hub = start_hub(&hub_data, &pki, localhost(0)).unwrap();
+    // A slow line (so that a sync is in flight for a while) that will go dark.
+    let proxy = FaultProxy::builder(hub.addr)
+        .seed(seed)
+        .faults(Faults::none().kbit_per_sec(256))
+        .start()
+        .await
+        .unwrap();
+    let url = format!("https://127.0.0.1:{}", proxy.addr().port());
+    let mut offices = Vec::new();
+    for k in ["130106", "130107"] {
+        offices.push(
+            Office::create_with_hub_timeout(root.path(), &pki, k, &url, HUB_TIMEOUT)
+                .await
+                .unwrap(),
+        );
+    }
+    let mut confirmed = Vec::new();
+    for o in &offices {
+        confirmed.extend(record_confirmed_many(o, 1, 2).await);
+    }
+    for o in &offices {
+        wait_status(o, "online", NOTICE, |st| st["online"] == true).await;
+    }
+    // More applications, and the line goes dark while they are being sent.
+    for o in &offices {
+        confirmed.extend(record_confirmed_many(o, 3, 2).await);
+    }
+    let open = wait_open_request(&[&proxy], Duration::ZERO, Duration::from_secs(30)).await;
+    proxy.partition_silently();
+    let at_dark = proxy.stats();
+    eprintln!("dark with requests open: {open:?}");
+    // The offices go on recording in the dark.
+    for o in &offices {
+        confirmed.extend(record_confirmed_many(o, 5, 2).await);
+    }
+    // Nothing tells the agents (no reset, no refusal): they notice by their own timeouts.
+    for o in &offices {
+        let st = wait_status(o, "offline", NOTICE, |st| st["online"] == false).await;
+        eprintln!("{} noticed: {}", o.kecamatan, st["last_error"]);
+        assert!(st["docs_waiting"].as_u64().unwrap() > 0, "{st}");
+    }
+    // ... and, on the proxy's side, gave up on requests it held or blackholed.
+    let deadline = Instant::now() + NOTICE;
+    while proxy.stats().ended_mid_request == at_dark.ended_mid_request {
+        assert!(
+            Instant::now() < deadline,
+            "no agent gave up on a request in the dark: {:?}",
+            proxy.stats()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let dark = proxy.stats();
+    eprintln!("at dark {at_dark:?}\nbefore heal {dark:?}");
+    assert_eq!(
+        (dark.cut_total(), dark.refused, dark.failed),
+        (at_dark.cut_total(), at_dark.refused, at_dark.failed),
+        "the proxy told the agents something in the dark"
+    );
+    assert!(
+        dark.held_silent > at_dark.held_silent,
+        "no connection's bytes were held in the dark: {dark:?}"
+    );
+    assert!(
+        dark.blackholed > at_dark.blackholed,
+        "no new connection was blackholed in the dark: {dark:?}"
+    );
+    assert!(
+        open.iter()
+            .any(|(_, c)| proxy.connection(c.id).is_some_and(|c| c.held)),
+        "the request in flight at the dark was not held: {:?}",
+        proxy.connections()
+    );
+
+    // The line comes back: everything arrives, once.
+    proxy.heal();
+    let refs: Vec<&Office> = offices.iter().collect();
+    converge(&hub_data, &refs, confirmed.len(), Duration::from_secs(120)).await;
+    check_confirmed(&hub_data, &refs, &confirmed);
+    for o in &offices {
+        wait_status(o, "online again", NOTICE, |st| {
+            st["online"] == true && st["docs_waiting"] == 0
+        })
+        .await;
+    }
+    eprintln!("after heal {:?}", proxy.stats());
+    drop(hub);
 }
 
 /// A hand-made office client: the real office certificate of `tls_dir`, documents built here.

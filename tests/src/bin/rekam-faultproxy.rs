@@ -5,7 +5,9 @@
 //! `docs/testing.md`.
 //!
 //! `run` reads commands on standard input, one per line: `partition`, `silent` (a silent
-//! partition), `heal`, `cut` (kill the live connections), `stats`, `quit`.
+//! partition), `heal`, `cut` (kill the live connections), `stats` (the counters, cuts by kind),
+//! `conns` (each live connection: bytes, unanswered bytes, bytes in flight, request open),
+//! `quit`.
 #![forbid(unsafe_code)]
 
 use std::net::SocketAddr;
@@ -129,7 +131,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     }
     let proxy = b.start().await.context("listen")?;
     println!(
-        "listening on {} -> {} (seed {}); stdin: partition | silent | heal | cut | stats | quit",
+        "listening on {} -> {} (seed {}); stdin: partition | silent | heal | cut | stats | conns | quit",
         proxy.addr(),
         proxy.upstream(),
         proxy.seed()
@@ -158,11 +160,24 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
             "heal" => proxy.heal(),
             "cut" => proxy.cut_all(),
             "stats" => {}
+            "conns" => {
+                for c in proxy.connections().iter().filter(|c| c.end.is_none()) {
+                    println!(
+                        "#{} up {} B, down {} B, unanswered {} B, in flight {} B, request open: {}",
+                        c.id,
+                        c.bytes_up,
+                        c.bytes_down,
+                        c.unanswered,
+                        c.in_flight,
+                        c.request_open()
+                    );
+                }
+            }
             "quit" => break,
             "" => continue,
             other => {
                 println!(
-                    "unknown command {other:?}: partition | silent | heal | cut | stats | quit"
+                    "unknown command {other:?}: partition | silent | heal | cut | stats | conns | quit"
                 );
                 continue;
             }
