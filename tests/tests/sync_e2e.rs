@@ -416,7 +416,10 @@ fn check_confirmed(hub_data: &Path, offices: &[&Office], confirmed: &[Confirmed]
     }
 }
 
-/// The connections of `proxies` (index, connection) with a request open right now.
+/// The connections of `proxies` (index, connection) with a request awaiting its answer right
+/// now, on a connection the proxy is not about to cut (at least 3 kB, about 100 ms at
+/// 256 kbit/s, before its drawn cut offset: a kill is not mistaken for a cut that happened in
+/// the same moment).
 fn open_requests(proxies: &[&FaultProxy]) -> Vec<(usize, ConnInfo)> {
     proxies
         .iter()
@@ -424,7 +427,7 @@ fn open_requests(proxies: &[&FaultProxy]) -> Vec<(usize, ConnInfo)> {
         .flat_map(|(i, p)| {
             p.connections()
                 .into_iter()
-                .filter(|c| c.request_open())
+                .filter(|c| c.awaiting_answer() && c.cut_in.is_none_or(|left| left >= 3_000))
                 .map(move |c| (i, c))
         })
         .collect()
