@@ -288,6 +288,9 @@ pub struct ConnInfo {
     pub blackholed: bool,
     /// A silent partition held some of its bytes.
     pub held: bool,
+    /// Bytes (over both directions) the connection may still move before the proxy cuts it at
+    /// the offset drawn for it (`cut` / `cut_after_bytes`); `None`: it is not to be cut.
+    pub cut_in: Option<u64>,
     /// Once a peer has ended its side (end of stream or error): whether a request was open at
     /// that moment (client side: [`REQUEST_MIN_BYTES`] unanswered, or response bytes still on
     /// their way to it; upstream side: [`REQUEST_MIN_BYTES`] unanswered). `None` while no peer
@@ -302,6 +305,13 @@ impl ConnInfo {
         self.end.is_none() && (self.unanswered >= REQUEST_MIN_BYTES || self.in_flight > 0)
     }
 
+    /// Whether this live connection carries a request that awaits its answer: at least
+    /// [`REQUEST_MIN_BYTES`] from the client, and not a byte from the upstream since (stricter
+    /// than [`ConnInfo::request_open`], which also counts the tail of an answer on its way).
+    pub fn awaiting_answer(&self) -> bool {
+        self.end.is_none() && self.unanswered >= REQUEST_MIN_BYTES
+    }
+
     /// Whether it ended by a peer (not by the proxy) while a request was open: the evidence
     /// that a process died, or gave up, in the middle of an exchange.
     pub fn ended_mid_request(&self) -> bool {
@@ -313,6 +323,8 @@ impl ConnInfo {
 #[derive(Debug, Default)]
 struct Track {
     id: u64,
+    /// The drawn cut offset, bytes over both directions.
+    cut_at: Option<u64>,
     /// Bytes read from the client (0) / the upstream (1) and kept for forwarding.
     read: [AtomicU64; 2],
     /// Bytes handed to the upstream (0) / the client (1).
@@ -365,6 +377,11 @@ impl Track {
             in_flight: self.in_flight(Direction::Up) + self.in_flight(Direction::Down),
             blackholed: self.blackholed.load(Ordering::SeqCst),
             held: self.held.load(Ordering::SeqCst),
+            cut_in: self.cut_at.map(|at| {
+                at.saturating_sub(
+                    self.read[0].load(Ordering::SeqCst) + self.read[1].load(Ordering::SeqCst),
+                )
+            }),
             mid_request: self.mid_request.get().copied(),
         }
     }
@@ -730,9 +747,10 @@ async fn listen(listener: TcpListener, shared: Arc<Shared>, mut stop: watch::Rec
 impl Shared {
     /// Registers a new connection's evidence, forgetting the oldest ended ones beyond
     /// [`ENDED_KEPT`].
-    fn register(&self, id: u64) -> Arc<Track> {
+    fn register(&self, id: u64, cut_at: Option<u64>) -> Arc<Track> {
         let track = Arc::new(Track {
             id,
+            cut_at,
             ..Track::default()
         });
         let mut tracks = lock(&self.tracks);
@@ -823,7 +841,7 @@ async fn connection(s: Arc<Shared>, mut client: TcpStream) {
     let fate = s.fate(&faults);
     // Subscribe before reading the partition flag: a partition after this point is seen.
     let mut kill = Kill::new(&s);
-    let track = s.register(id);
+    let track = s.register(id, fate.cut_at);
     if fate.refuse || s.partitioned.load(Ordering::SeqCst) {
         s.finish(&track, ConnEnd::Refused);
         reset(client);

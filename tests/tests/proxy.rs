@@ -202,6 +202,7 @@ async fn forwards_megabytes_intact() {
         (n as u64, n as u64, 0)
     );
     assert!(!c.ended_mid_request(), "{c:?}");
+    assert_eq!(c.cut_in, None, "not drawn for a cut");
     assert_eq!(p.stats().ended_mid_request, 0);
 }
 
@@ -230,7 +231,12 @@ async fn cut_after_n_bytes_cuts_exactly_there() {
     let st = p.stats();
     assert_eq!((st.cut_fault, st.cut_partition, st.cut_manual), (1, 0, 0));
     assert_eq!(st.bytes_up + st.bytes_down, 100_000, "{st:?}");
-    assert_eq!(p.connection(1).unwrap().end, Some(ConnEnd::CutFault));
+    let c = p.connection(1).unwrap();
+    assert_eq!(
+        (c.end, c.cut_in),
+        (Some(ConnEnd::CutFault), Some(0)),
+        "{c:?}"
+    );
     // Cut right after connecting: not a byte goes through.
     p.set_faults(Faults {
         cut_after_bytes: Some(0),
@@ -425,7 +431,7 @@ async fn a_peer_ending_in_the_middle_of_a_request_is_told_apart() {
     let mut c = TcpStream::connect(p.addr()).await.unwrap();
     c.write_all(&req).await.unwrap();
     let open = until(&p, 1, |c| c.bytes_up == 500).await;
-    assert!(open.request_open(), "{open:?}");
+    assert!(open.request_open() && open.awaiting_answer(), "{open:?}");
     assert_eq!(open.unanswered, 500);
     drop(c);
     let e = ended(&p, 1).await;
@@ -452,7 +458,7 @@ async fn a_peer_ending_in_the_middle_of_a_request_is_told_apart() {
     let mut back = vec![0u8; 500];
     c.read_exact(&mut back).await.unwrap();
     let idle = until(&p, 3, |c| c.bytes_down == 500).await;
-    assert!(!idle.request_open(), "{idle:?}");
+    assert!(!idle.request_open() && !idle.awaiting_answer(), "{idle:?}");
     c.write_all(&[0u8; (REQUEST_MIN_BYTES - 1) as usize])
         .await
         .unwrap();
