@@ -1029,13 +1029,14 @@ async fn direction(
 
 /// Waits while a silent partition lasts, marking the connection as held if it had to wait.
 async fn hold_in_dark(s: &Shared, track: &Track) {
-    let mut silent = s.silent.subscribe();
-    if *silent.borrow_and_update() {
-        if !track.held.swap(true, Ordering::SeqCst) {
-            s.count(&s.held_silent);
-        }
-        let _ = silent.wait_for(|dark| !*dark).await;
+    // The common case (light) costs one read of the flag, no subscription.
+    if !*s.silent.borrow() {
+        return;
     }
+    if !track.held.swap(true, Ordering::SeqCst) {
+        s.count(&s.held_silent);
+    }
+    let _ = s.silent.subscribe().wait_for(|dark| !*dark).await;
 }
 
 /// Swallows what the client sends and never answers, until the client leaves
