@@ -524,4 +524,4 @@ pub fn person_of(bio: &Biometrik, iris_shape: IrisShape) -> (Person, Vec<String>
 
 pub mod queue;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

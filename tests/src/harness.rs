@@ -210,16 +210,7 @@ impl Pki {
 
 /// Starts `rekam-hub serve`.
 pub fn start_hub(data: &Path, pki: &Pki, listen: SocketAddr) -> anyhow::Result<Proc> {
-    std::fs::create_dir_all(data)?;
-    let mut cmd = Command::new(hub_exe());
-    cmd.args(["serve", "--data"])
-        .arg(data)
-        .arg("--pki")
-        .arg(&pki.dir)
-        .arg("--listen")
-        .arg(listen.to_string())
-        .env("RUST_LOG", "info");
-    Proc::spawn(cmd, data.join("hub.log"), "listening on ")
+    start_hub_with_env(data, pki, listen, &[])
 }
 
 /// Starts `rekam-hub serve` with extra environment variables (e.g.

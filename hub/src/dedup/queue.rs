@@ -154,39 +154,10 @@ mod tests {
     use super::*;
     use crate::storage::sqlite::SqliteStorage;
     use rekam_shared::document::{HasilDedup, PermohonanDoc};
-    use rekam_shared::workflow::{Aksi, NomorAntrian, Peran, Peristiwa};
-
-    fn ev(menit: i64, peran: Peran, aksi: Aksi) -> Peristiwa {
-        let waktu = chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap()
-            + chrono::TimeDelta::minutes(menit);
-        Peristiwa::new(waktu, "op", peran, aksi)
-    }
 
     /// Stores application `id` (recorded or not, without biometrics) and queues it.
     fn store_and_queue(s: &dyn Storage, id: &str, recorded: bool) {
-        let (reg, rek) = (Peran::OperatorRegistrasi, Peran::OperatorPerekaman);
-        let mut events = vec![
-            ev(0, reg, Aksi::PermohonanDibuat),
-            ev(1, reg, Aksi::BerkasDiterima),
-            ev(2, reg, Aksi::BerkasBenar),
-            ev(
-                3,
-                reg,
-                Aksi::NomorAntrianDiberikan {
-                    nomor_antrian: NomorAntrian(1),
-                },
-            ),
-        ];
-        if recorded {
-            events.push(ev(4, rek, Aksi::Dipanggil));
-            events.push(ev(
-                5,
-                rek,
-                Aksi::PerekamanBerhasil {
-                    nomor_bukti: format!("B-{id}"),
-                },
-            ));
-        }
+        let events = crate::dedup::tests::perjalanan(id, recorded);
         let mut d = PermohonanDoc::new(id, "130101").unwrap();
         d.set_penduduk(&serde_json::json!({"nama": "Warga"}))
             .unwrap();

@@ -78,7 +78,7 @@ fn ev(menit: i64, peran: Peran, aksi: Aksi) -> Peristiwa {
 
 /// The events of a visit up to a successful recording of application `id` (each step by the
 /// role the SOP gives it), or only up to the queue number if not `recorded`.
-fn perjalanan(id: &str, recorded: bool) -> Vec<Peristiwa> {
+pub(crate) fn perjalanan(id: &str, recorded: bool) -> Vec<Peristiwa> {
     let reg = Peran::OperatorRegistrasi;
     let rek = Peran::OperatorPerekaman;
     let mut events = vec![
