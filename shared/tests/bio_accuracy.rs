@@ -3,7 +3,7 @@
 //! database's EER is worse than the figure recorded in docs/biometrics.md by more than 0.5
 //! percentage points. `--nocapture` prints the figures and the calibration table.
 
-use rekam_shared::bio::eval::{error_rates, finger_of};
+use rekam_shared::bio::eval::{error_rates, finger_of, pair_scores};
 use rekam_shared::bio::fingerprint::{FingerprintMatcher, FingerprintTemplate};
 use rekam_shared::bio::iso::FingerprintRecord;
 
@@ -41,21 +41,11 @@ fn load_db(db: &str) -> Vec<(String, FingerprintTemplate)> {
         .collect()
 }
 
-/// (genuine, impostor) scores of all unordered pairs.
+/// Genuine and impostor scores of all unordered pairs.
 fn scores(items: &[(String, FingerprintTemplate)]) -> (Vec<f64>, Vec<f64>) {
-    let (mut g, mut i) = (Vec::new(), Vec::new());
-    for a in 0..items.len() {
-        let mut m = FingerprintMatcher::new(&items[a].1);
-        for b in a + 1..items.len() {
-            let s = m.score(&items[b].1) as f64;
-            if items[a].0 == items[b].0 {
-                g.push(s)
-            } else {
-                i.push(s)
-            }
-        }
-    }
-    (g, i)
+    let refs: Vec<(&str, &FingerprintTemplate)> =
+        items.iter().map(|(l, t)| (l.as_str(), t)).collect();
+    pair_scores(&refs)
 }
 
 #[test]

@@ -6,7 +6,8 @@
 
 use std::path::Path;
 
-use rekam_shared::bio::fingerprint::{FingerprintMatcher, FingerprintTemplate};
+use rekam_shared::bio::eval::pair_scores;
+use rekam_shared::bio::fingerprint::FingerprintTemplate;
 use rekam_shared::bio::iso::{FingerPosition, FingerprintRecord};
 use rekam_shared::bio::synth_finger::FingerSynth;
 
@@ -47,19 +48,9 @@ fn real() -> Vec<(String, usize, FingerprintTemplate)> {
 
 /// Genuine and impostor scores of all unordered pairs.
 fn scores(items: &[(String, usize, FingerprintTemplate)]) -> (Vec<f64>, Vec<f64>) {
-    let (mut g, mut i) = (Vec::new(), Vec::new());
-    for a in 0..items.len() {
-        let mut m = FingerprintMatcher::new(&items[a].2);
-        for b in a + 1..items.len() {
-            let s = f64::from(m.score(&items[b].2));
-            if items[a].0 == items[b].0 {
-                g.push(s)
-            } else {
-                i.push(s)
-            }
-        }
-    }
-    (g, i)
+    let refs: Vec<(&str, &FingerprintTemplate)> =
+        items.iter().map(|(l, _, t)| (l.as_str(), t)).collect();
+    pair_scores(&refs)
 }
 
 #[test]

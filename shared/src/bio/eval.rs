@@ -98,6 +98,26 @@ pub fn error_rates(genuine: &[f64], impostor: &[f64]) -> Option<ErrorRates> {
     })
 }
 
+/// Genuine and impostor scores of every unordered pair of `items` (finger label, template):
+/// a pair is genuine when both labels are equal. Each template is prepared as a probe once.
+pub fn pair_scores<L: PartialEq>(
+    items: &[(L, &super::fingerprint::FingerprintTemplate)],
+) -> (Vec<f64>, Vec<f64>) {
+    let (mut genuine, mut impostor) = (Vec::new(), Vec::new());
+    for (a, (la, ta)) in items.iter().enumerate() {
+        let mut m = super::fingerprint::FingerprintMatcher::new(ta);
+        for (lb, tb) in &items[a + 1..] {
+            let s = f64::from(m.score(tb));
+            if la == lb {
+                genuine.push(s)
+            } else {
+                impostor.push(s)
+            }
+        }
+    }
+    (genuine, impostor)
+}
+
 /// Name of an FVC-style file `FINGER_IMPRESSION.ext`: the finger part, if the name has that form.
 pub fn finger_of(file_stem: &str) -> Option<&str> {
     let (finger, impression) = file_stem.rsplit_once('_')?;
