@@ -53,7 +53,12 @@ fn events() -> Vec<Peristiwa> {
     .into_iter()
     .enumerate()
     .map(|(i, (peran, aksi))| {
-        Peristiwa::new(t0 + TimeDelta::minutes(2 * i as i64), "op", peran, aksi)
+        let e = Peristiwa::new(t0 + TimeDelta::minutes(2 * i as i64), "op", peran, aksi);
+        if matches!(e.aksi, Aksi::PerekamanBerhasil { .. }) {
+            e.dengan_kelengkapan(rekam_shared::workflow::Kelengkapan::semua_terekam(80))
+        } else {
+            e
+        }
     })
     .collect()
 }

@@ -10,7 +10,7 @@
 //! | `kecamatan`  | str                  | office     | 6-digit kecamatan code (set once)         |
 //! | `penduduk`   | map (JSON-shaped)    | office     | the resident's data ([`serde`] of the domain type) |
 //! | `peristiwa`  | list of maps         | office     | the workflow events, append-only          |
-//! | `biometrik`  | map                  | office     | templates inline (bytes), photo/signature as SHA-256 [`BlobRef`]s |
+//! | `biometrik`  | map                  | office     | templates inline (bytes), photo/signature as SHA-256 [`BlobRef`]s; since schema 2 also `pengecualian` ([`Pengecualian`] per excepted modality) |
 //! | `keputusan`  | map                  | hub only   | the district deduplication decision ([`Keputusan`]) |
 //!
 //! Writers update the document incrementally: only fields whose value changed produce
@@ -33,10 +33,17 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-use crate::workflow::{self, JenisAksi, Keadaan, PelanggaranSop, Peristiwa};
+use crate::workflow::{
+    self, AlasanPengecualian, JenisAksi, Keadaan, Modalitas, PelanggaranSop, Peristiwa,
+};
 
 /// The schema version written by this code. Readers accept every version up to this one.
-pub const SCHEMA_VERSION: u64 = 1;
+///
+/// - 1: the first layout.
+/// - 2: `biometrik.pengecualian`, the biometric exceptions ([`PermohonanDoc::pengecualian`]). A
+///   document without it (every version-1 document) has no exceptions. A hub that knows only
+///   version 1 would read an excepted finger as a missing one, hence the new number.
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// Root keys written by the office (the kecamatan agent).
 pub const OFFICE_KEYS: &[&str] = &[
@@ -57,6 +64,7 @@ const K_PENDUDUK: &str = "penduduk";
 const K_PERISTIWA: &str = "peristiwa";
 const K_BIOMETRIK: &str = "biometrik";
 const K_KEPUTUSAN: &str = "keputusan";
+const K_PENGECUALIAN: &str = "pengecualian";
 
 /// Upper bound on a permohonan id's length (ids are uuids or similar).
 pub const MAX_ID_LEN: usize = 64;
@@ -165,6 +173,23 @@ pub struct Biometrik {
     /// Signature image.
     pub tanda_tangan: Option<BlobRef>,
 }
+
+/// Pengecualian (biometric exception): a modality the recording desk marked as not capturable,
+/// recorded in the document under `biometrik.pengecualian.<position name>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pengecualian {
+    /// Why it cannot be captured.
+    pub alasan: AlasanPengecualian,
+    /// Photo of the finger or eye (or of the resident unable to sign), uploaded as a blob.
+    pub foto: BlobRef,
+    /// Username of the operator who marked it.
+    pub operator: String,
+    /// When.
+    pub waktu: DateTime<Utc>,
+}
+
+/// The exceptions of an application, by modality.
+pub type DaftarPengecualian = BTreeMap<Modalitas, Pengecualian>;
 
 /// What a dedup decision is based on, as hex SHA-256: the NIK and every fingerprint and iris
 /// template (photo and signature do not take part in the search). Equal inputs give equal
@@ -675,6 +700,52 @@ impl PermohonanDoc {
                     out.tanda_tangan = Some(b);
                 }
             }
+        }
+        Ok(out)
+    }
+
+    /// Writes the biometric exceptions (the whole set: modalities not in `daftar` lose theirs),
+    /// touching only what changed. Returns whether anything changed.
+    pub fn set_pengecualian(&mut self, daftar: &DaftarPengecualian) -> Result<bool, DocumentError> {
+        let obj = ensure_obj(&mut self.doc, &ROOT, K_BIOMETRIK, ObjType::Map)?;
+        let mut m = serde_json::Map::new();
+        for (modalitas, p) in daftar {
+            let json = serde_json::to_value(p).map_err(|e| DocumentError::Serde {
+                field: K_BIOMETRIK,
+                message: e.to_string(),
+            })?;
+            m.insert(modalitas.nama().to_owned(), json);
+        }
+        let changed = if m.is_empty() && self.doc.get(&obj, K_PENGECUALIAN)?.is_none() {
+            false
+        } else {
+            let o = ensure_obj(&mut self.doc, &obj, K_PENGECUALIAN, ObjType::Map)?;
+            reconcile_map(&mut self.doc, &o, &m)?
+        };
+        Ok(self.commit_if(changed))
+    }
+
+    /// Reads the biometric exceptions (none in a document without the section).
+    pub fn pengecualian(&self) -> Result<DaftarPengecualian, DocumentError> {
+        let mut out = DaftarPengecualian::new();
+        let Some((Value::Object(ObjType::Map), obj)) = self.doc.get(ROOT, K_BIOMETRIK)? else {
+            return Ok(out);
+        };
+        let Some((v, o)) = self.doc.get(&obj, K_PENGECUALIAN)? else {
+            return Ok(out);
+        };
+        if !matches!(v, Value::Object(ObjType::Map)) {
+            return Err(field_err("biometrik.pengecualian"));
+        }
+        for k in self.doc.keys(&o) {
+            let field = || field_err(&format!("biometrik.pengecualian.{k}"));
+            let modalitas = Modalitas::dari_nama(&k).ok_or_else(field)?;
+            let Some((Value::Object(ObjType::Map), e)) = self.doc.get(&o, k.as_str())? else {
+                return Err(field());
+            };
+            let p: Pengecualian =
+                serde_json::from_value(read_json(&self.doc, &e)?).map_err(|_| field())?;
+            out.insert(modalitas, p);
         }
         Ok(out)
     }

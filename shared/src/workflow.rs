@@ -15,7 +15,8 @@
 //!    MenungguPerekaman | Dipanggil ─PerekamanGagal─► DikembalikanKeRegistrasi (step 2 again)
 //!    DikembalikanKeRegistrasi ─NomorAntrianDiberikan─► MenungguPerekaman (step 3 again)
 //!    DikembalikanKeRegistrasi ─BerkasDitolak─► BerkasDikembalikan ■
-//!    Dipanggil ─PerekamanBerhasil─► Terekam (step 4: proof of recording issued)
+//!    Dipanggil ─PerekamanBerhasil─► Terekam (step 4: proof of recording issued; only with a
+//!                                            complete [`Kelengkapan`]: every modality captured or excepted)
 //!    Terekam ─DiterimaPenduduk─► Diserahkan ■
 //! ```
 //!
@@ -29,9 +30,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+pub mod kelengkapan;
 mod permohonan;
 pub mod statistik;
 
+pub use kelengkapan::{AlasanPengecualian, Kelengkapan, Modalitas, Perolehan};
 pub use permohonan::{DurasiLangkah, Permohonan, PermohonanData};
 
 /// Peran (role) of the user firing an event.
@@ -305,6 +308,10 @@ pub struct Peristiwa {
     /// Why the step this event closes ran over its time standard; required exactly when it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alasan_terlambat: Option<AlasanTerlambat>,
+    /// What the recording captured or excepted: carried by exactly the "perekaman berhasil"
+    /// event, which [`apply`] refuses unless it is complete ([`Kelengkapan::periksa`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kelengkapan: Option<Kelengkapan>,
 }
 
 impl Peristiwa {
@@ -321,7 +328,14 @@ impl Peristiwa {
             peran,
             aksi,
             alasan_terlambat: None,
+            kelengkapan: None,
         }
+    }
+
+    /// The same event with what the recording captured or excepted.
+    pub fn dengan_kelengkapan(mut self, k: Kelengkapan) -> Self {
+        self.kelengkapan = Some(k);
+        self
     }
 
     /// The same event with a late reason.
@@ -591,6 +605,12 @@ pub enum WorkflowError {
         /// Time of the refused event.
         waktu: DateTime<Utc>,
     },
+    /// Step 3 cannot succeed: these modalities are neither captured nor excepted.
+    #[error("perekaman belum lengkap, belum direkam atau dikecualikan: {}", kurang.join(", "))]
+    PerekamanBelumLengkap {
+        /// Position names of what is missing.
+        kurang: Vec<&'static str>,
+    },
     /// A field of the event is empty or out of range.
     #[error("{field}: {error}")]
     DataTidakSah {
@@ -606,7 +626,7 @@ pub const MAX_OPERATOR: usize = 64;
 /// Longest accepted free text in an event (reasons, remarks, proof number).
 pub const MAX_TEKS: usize = 500;
 
-fn check_payload(e: &Peristiwa) -> Result<(), WorkflowError> {
+fn check_payload(e: &Peristiwa, aturan: Aturan) -> Result<(), WorkflowError> {
     let bad = |field, error| Err(WorkflowError::DataTidakSah { field, error });
     if e.operator.trim().is_empty() {
         return bad("operator", "operator wajib diisi");
@@ -641,6 +661,7 @@ fn check_payload(e: &Peristiwa) -> Result<(), WorkflowError> {
     if teks.is_some_and(|t| t.chars().count() > MAX_TEKS) {
         return bad(field, "teks terlalu panjang");
     }
+    check_kelengkapan(e, aturan)?;
     if let Some(AlasanTerlambat::Lainnya(s)) = &e.alasan_terlambat {
         if s.trim().is_empty() {
             return bad(
@@ -653,6 +674,39 @@ fn check_payload(e: &Peristiwa) -> Result<(), WorkflowError> {
         }
     }
     Ok(())
+}
+
+/// How strictly [`Peristiwa::kelengkapan`] is required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Aturan {
+    /// A new event: "perekaman berhasil" must carry a complete kelengkapan.
+    Ketat,
+    /// Replaying stored history: a "perekaman berhasil" without kelengkapan was recorded before
+    /// the rule existed (the desk checked completeness itself then) and is accepted; one that
+    /// carries a kelengkapan is checked as strictly as a new event.
+    Riwayat,
+}
+
+fn check_kelengkapan(e: &Peristiwa, aturan: Aturan) -> Result<(), WorkflowError> {
+    use kelengkapan::KelengkapanTidakSah as K;
+    let berhasil = matches!(e.aksi, Aksi::PerekamanBerhasil { .. });
+    match (&e.kelengkapan, berhasil) {
+        (None, true) if aturan == Aturan::Riwayat => Ok(()),
+        (None, true) => Err(WorkflowError::DataTidakSah {
+            field: "kelengkapan",
+            error: "perekaman berhasil wajib menyebut apa yang direkam atau dikecualikan",
+        }),
+        (None, false) => Ok(()),
+        (Some(_), false) => Err(WorkflowError::DataTidakSah {
+            field: "kelengkapan",
+            error: "kelengkapan hanya pada peristiwa perekaman berhasil",
+        }),
+        (Some(k), true) => match k.periksa() {
+            Ok(()) => Ok(()),
+            Err(K::Kurang(kurang)) => Err(WorkflowError::PerekamanBelumLengkap { kurang }),
+            Err(K::TidakSah(field, error)) => Err(WorkflowError::DataTidakSah { field, error }),
+        },
+    }
 }
 
 /// The state after `aksi` from `status`, assuming the table allows it.
@@ -700,6 +754,17 @@ fn unreachable_state(status: &Status) -> Status {
 /// Applies one event to a state: checks the transition table, the role, the payload, the clock
 /// and the time standard, and returns the new state. Never panics; on error nothing changes.
 pub fn apply(state: &Keadaan, e: &Peristiwa) -> Result<Keadaan, WorkflowError> {
+    apply_dengan(state, e, Aturan::Ketat)
+}
+
+/// [`apply`] for an event of stored history (a document or a stored row being replayed): the
+/// same checks, except that a "perekaman berhasil" recorded before events carried their
+/// [`Kelengkapan`] is accepted without one.
+pub fn apply_riwayat(state: &Keadaan, e: &Peristiwa) -> Result<Keadaan, WorkflowError> {
+    apply_dengan(state, e, Aturan::Riwayat)
+}
+
+fn apply_dengan(state: &Keadaan, e: &Peristiwa, aturan: Aturan) -> Result<Keadaan, WorkflowError> {
     let jenis = e.aksi.jenis();
     if !state.status.aksi_berikut().contains(&jenis) {
         return Err(WorkflowError::TransisiTidakSah {
@@ -713,7 +778,7 @@ pub fn apply(state: &Keadaan, e: &Peristiwa) -> Result<Keadaan, WorkflowError> {
             aksi: jenis.nama(),
         });
     }
-    check_payload(e)?;
+    check_payload(e, aturan)?;
     if let Some(t) = state.waktu_terakhir
         && e.waktu < t
     {
@@ -764,7 +829,8 @@ pub struct PelanggaranSop {
 /// Replays a whole event list from [`Keadaan::awal`] through [`apply`], the way a peer that
 /// received a document re-checks it: the state the events lead to, or the first event that
 /// breaks the SOP. Uses only the events' own timestamps, so the answer is the same on every
-/// machine. A valid prefix (an application still in progress) replays fine.
+/// machine. A valid prefix (an application still in progress) replays fine. Stored history:
+/// [`apply_riwayat`].
 pub fn replay<'a>(
     peristiwa: impl IntoIterator<Item = &'a Peristiwa>,
 ) -> Result<Keadaan, PelanggaranSop> {
@@ -772,7 +838,7 @@ pub fn replay<'a>(
         .into_iter()
         .enumerate()
         .try_fold(Keadaan::awal(), |state, (index, e)| {
-            apply(&state, e).map_err(|error| PelanggaranSop {
+            apply_riwayat(&state, e).map_err(|error| PelanggaranSop {
                 index,
                 aksi: e.aksi.jenis().nama(),
                 error,

@@ -2,12 +2,15 @@
 //! written from the SOP table (strings and a transition list): random event sequences never
 //! panic, the machine accepts exactly what the model accepts, every accepted sequence is a path
 //! of the SOP, terminal states accept nothing, and replay/serde reproduce the same application.
+//! The model also has its own reading of step 3's completeness rule: "perekaman berhasil" only
+//! with every one of the 14 modalities captured or excepted, the face never excepted.
 
 use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 use proptest::prelude::*;
 use rekam_shared::penduduk::{JenisKelamin, Penduduk, StatusPerkawinan};
 use rekam_shared::workflow::{
-    Aksi, AlasanGagal, AlasanPenolakan, AlasanTerlambat, NomorAntrian, Peran, Peristiwa, Permohonan,
+    Aksi, AlasanGagal, AlasanPengecualian, AlasanPenolakan, AlasanTerlambat, Kelengkapan,
+    Modalitas, NomorAntrian, Peran, Peristiwa, Permohonan, Perolehan,
 };
 
 // ---------------------------------------------------------------- the independent model
@@ -45,6 +48,39 @@ const SOP: &[(&str, &str, &str)] = &[
     ),
     ("terekam", "diterima_penduduk", "diserahkan"),
 ];
+
+/// The 14 modalities of a complete recording, by name: 10 fingers, 2 irises, face, signature.
+const MODALITAS: &[&str] = &[
+    "right-thumb",
+    "right-index",
+    "right-middle",
+    "right-ring",
+    "right-little",
+    "left-thumb",
+    "left-index",
+    "left-middle",
+    "left-ring",
+    "left-little",
+    "right-iris",
+    "left-iris",
+    "face",
+    "signature",
+];
+
+/// What the generated "perekaman berhasil" event says was captured (see [`GenEvent::kel`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kel {
+    /// Everything captured.
+    Semua,
+    /// Modality `i` (never the face) excepted, the rest captured.
+    Kecuali(usize),
+    /// Modality `i` missing (neither captured nor excepted).
+    Kurang(usize),
+    /// The face excepted.
+    WajahDikecualikan,
+    /// No kelengkapan on the event.
+    Tanpa,
+}
 
 const TERMINAL: &[&str] = &["berkas_dikembalikan", "sudah_rekam", "diserahkan"];
 
@@ -103,6 +139,7 @@ enum Verdict {
     BadPayload,
     Backwards,
     LateWithoutReason,
+    Incomplete,
 }
 
 impl Model {
@@ -130,9 +167,18 @@ impl Model {
                         | "perekaman_berhasil"
                         | "berkas_ditolak"
                         | "perekaman_gagal"
-                ))
-            || (g.late_reason == Some(3) && g.late_reason_empty);
+                ));
         if payload_bad {
+            return (Verdict::BadPayload, None);
+        }
+        if kind == "perekaman_berhasil" {
+            match g.kel {
+                Kel::Semua | Kel::Kecuali(_) => {}
+                Kel::Kurang(_) => return (Verdict::Incomplete, None),
+                Kel::WajahDikecualikan | Kel::Tanpa => return (Verdict::BadPayload, None),
+            }
+        }
+        if g.late_reason == Some(3) && g.late_reason_empty {
             return (Verdict::BadPayload, None);
         }
         if self.last.is_some_and(|l| waktu < l) {
@@ -183,6 +229,18 @@ struct GenEvent {
     payload_bad: bool,
     late_reason: Option<u8>,
     late_reason_empty: bool,
+    /// Completeness carried by a "perekaman berhasil" event.
+    kel: Kel,
+}
+
+fn gen_kel() -> impl Strategy<Value = Kel> {
+    prop_oneof![
+        6 => Just(Kel::Semua),
+        2 => (0usize..14).prop_map(|i| if MODALITAS[i] == "face" { Kel::Semua } else { Kel::Kecuali(i) }),
+        1 => (0usize..14).prop_map(Kel::Kurang),
+        1 => Just(Kel::WajahDikecualikan),
+        1 => Just(Kel::Tanpa),
+    ]
 }
 
 fn gen_event() -> impl Strategy<Value = GenEvent> {
@@ -195,6 +253,7 @@ fn gen_event() -> impl Strategy<Value = GenEvent> {
         prop::bool::weighted(0.05),
         prop::option::weighted(0.4, 0u8..4),
         prop::bool::weighted(0.2),
+        gen_kel(),
     )
         .prop_map(
             |(
@@ -206,6 +265,7 @@ fn gen_event() -> impl Strategy<Value = GenEvent> {
                 payload_bad,
                 late_reason,
                 late_reason_empty,
+                kel,
             )| {
                 GenEvent {
                     kind,
@@ -216,6 +276,7 @@ fn gen_event() -> impl Strategy<Value = GenEvent> {
                     payload_bad,
                     late_reason,
                     late_reason_empty,
+                    kel,
                 }
             },
         )
@@ -254,6 +315,9 @@ fn build(g: &GenEvent, kind: &str, waktu: DateTime<Utc>, n: u32) -> Peristiwa {
     };
     let operator = if g.operator_empty { " " } else { "op" };
     let mut e = Peristiwa::new(waktu, operator, g.peran, aksi);
+    if kind == "perekaman_berhasil" {
+        e.kelengkapan = kelengkapan(g.kel);
+    }
     e.alasan_terlambat = g.late_reason.map(|r| match r {
         0 => AlasanTerlambat::GangguanTeknis,
         1 => AlasanTerlambat::PendudukTidakHadir,
@@ -265,6 +329,29 @@ fn build(g: &GenEvent, kind: &str, waktu: DateTime<Utc>, n: u32) -> Peristiwa {
         }),
     });
     e
+}
+
+/// The machine's kelengkapan for a generated one, built from the names above.
+fn kelengkapan(kel: Kel) -> Option<Kelengkapan> {
+    let m = |i: usize| Modalitas::dari_nama(MODALITAS[i]).unwrap();
+    let captured = Perolehan::Terekam {
+        kualitas: 70,
+        kualitas_rendah: false,
+    };
+    let mut k = Kelengkapan::default();
+    for i in 0..MODALITAS.len() {
+        k.0.insert(m(i), captured.clone());
+    }
+    match kel {
+        Kel::Semua => {}
+        Kel::Kecuali(i) => k.dikecualikan(m(i), AlasanPengecualian::Amputasi),
+        Kel::Kurang(i) => {
+            k.0.remove(&m(i));
+        }
+        Kel::WajahDikecualikan => k.dikecualikan(m(12), AlasanPengecualian::Diperban),
+        Kel::Tanpa => return None,
+    }
+    Some(k)
 }
 
 fn penduduk() -> Penduduk {
@@ -339,6 +426,7 @@ fn run(events: &[GenEvent]) -> Result<Run, TestCaseError> {
                         | (Verdict::BadPayload, W::DataTidakSah { .. })
                         | (Verdict::Backwards, W::WaktuMundur { .. })
                         | (Verdict::LateWithoutReason, W::AlasanTerlambatWajib { .. })
+                        | (Verdict::Incomplete, W::PerekamanBelumLengkap { .. })
                 );
                 prop_assert!(
                     same,

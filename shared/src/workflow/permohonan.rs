@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     AlasanTerlambat, Keadaan, Langkah, NomorAntrian, Peristiwa, Status, WorkflowError, apply,
+    apply_riwayat,
 };
 use crate::penduduk::Penduduk;
 use crate::region::KodeKecamatan;
@@ -76,7 +77,7 @@ impl Permohonan {
         }
     }
 
-    /// Rebuilds an application from its events, checking every one.
+    /// Rebuilds an application from its stored events, checking every one ([`apply_riwayat`]).
     pub fn replay(
         id: impl Into<String>,
         kecamatan: KodeKecamatan,
@@ -85,7 +86,7 @@ impl Permohonan {
     ) -> Result<Self, WorkflowError> {
         let mut keadaan = Keadaan::awal();
         for e in &peristiwa {
-            keadaan = apply(&keadaan, e)?;
+            keadaan = apply_riwayat(&keadaan, e)?;
         }
         Ok(Permohonan {
             id: id.into(),
@@ -99,6 +100,15 @@ impl Permohonan {
     /// Applies an event; on error the application is unchanged.
     pub fn apply(&mut self, e: Peristiwa) -> Result<&Status, WorkflowError> {
         self.keadaan = apply(&self.keadaan, &e)?;
+        self.peristiwa.push(e);
+        Ok(&self.keadaan.status)
+    }
+
+    /// [`Permohonan::apply`] for an event of stored history (a synced document's or a stored
+    /// row's, see [`apply_riwayat`]): an old "perekaman berhasil" without its completeness
+    /// record is accepted. On error the application is unchanged.
+    pub fn apply_riwayat(&mut self, e: Peristiwa) -> Result<&Status, WorkflowError> {
+        self.keadaan = apply_riwayat(&self.keadaan, &e)?;
         self.peristiwa.push(e);
         Ok(&self.keadaan.status)
     }
@@ -197,7 +207,7 @@ impl Permohonan {
         let mut out: Vec<DurasiLangkah> = Vec::new();
         let mut k = Keadaan::awal();
         for e in &self.peristiwa {
-            let Ok(next) = apply(&k, e) else {
+            let Ok(next) = apply_riwayat(&k, e) else {
                 break; // cannot happen: events were checked on the way in
             };
             let (before, after) = (k.status.langkah(), next.status.langkah());

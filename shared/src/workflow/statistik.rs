@@ -181,6 +181,9 @@ mod tests {
         let mut go = |dt: i64, op: &str, peran: Peran, aksi: Aksi, p: &mut Permohonan| {
             t += TimeDelta::minutes(dt);
             let mut e = Peristiwa::new(t, op, peran, aksi);
+            if matches!(e.aksi, Aksi::PerekamanBerhasil { .. }) {
+                e.kelengkapan = Some(crate::workflow::Kelengkapan::semua_terekam(80));
+            }
             if p.perlu_alasan_terlambat(t) {
                 e = e.terlambat(crate::workflow::AlasanTerlambat::AntrianPanjang);
             }

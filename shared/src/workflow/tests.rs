@@ -18,7 +18,17 @@ fn ev(menit: i64, peran: Peran, aksi: Aksi) -> Peristiwa {
         Peran::OperatorPerekaman => "budi",
         Peran::KepalaUkl => "kepala",
     };
-    Peristiwa::new(t(menit), op, peran, aksi)
+    lengkap(Peristiwa::new(t(menit), op, peran, aksi))
+}
+
+/// A "perekaman berhasil" event gets a complete kelengkapan (every modality captured); the
+/// tests of the completeness rule build their own.
+fn lengkap(e: Peristiwa) -> Peristiwa {
+    if matches!(e.aksi, Aksi::PerekamanBerhasil { .. }) {
+        e.dengan_kelengkapan(Kelengkapan::semua_terekam(80))
+    } else {
+        e
+    }
 }
 
 fn penduduk() -> Penduduk {
@@ -885,4 +895,192 @@ fn oversized_texts_are_refused() {
     ));
     // Exactly at the limit is fine.
     jalan(&mut p, vec![ev(5, REK, berhasil(&"b".repeat(MAX_TEKS)))]);
+}
+
+// ---- step 3 completeness (kelengkapan): every modality captured or excepted
+
+/// An application called for recording (status `dipanggil`).
+fn dipanggil() -> Permohonan {
+    let mut p = baru();
+    jalan(
+        &mut p,
+        vec![
+            ev(0, REG, Aksi::PermohonanDibuat),
+            ev(1, REG, Aksi::BerkasDiterima),
+            ev(2, REG, Aksi::BerkasBenar),
+            ev(3, REG, antrian(1)),
+            ev(4, REK, Aksi::Dipanggil),
+        ],
+    );
+    p
+}
+
+fn berhasil_dengan(k: Kelengkapan) -> Peristiwa {
+    Peristiwa::new(t(6), "budi", REK, berhasil("TBP-1")).dengan_kelengkapan(k)
+}
+
+fn jari(nama: &str) -> Modalitas {
+    Modalitas::dari_nama(nama).unwrap()
+}
+
+#[test]
+fn step_three_is_refused_while_a_modality_is_neither_captured_nor_excepted() {
+    let mut p = dipanggil();
+    let before = p.clone();
+    let mut k = Kelengkapan::semua_terekam(80);
+    k.0.remove(&jari("left-little"));
+    k.0.remove(&Modalitas::Iris(crate::bio::iris::Eye::Left));
+    assert_eq!(
+        p.apply(berhasil_dengan(k)).unwrap_err(),
+        WorkflowError::PerekamanBelumLengkap {
+            kurang: vec!["left-little", "left-iris"]
+        }
+    );
+    // No kelengkapan at all: refused, naming the field.
+    let bare = Peristiwa::new(t(6), "budi", REK, berhasil("TBP-1"));
+    assert!(matches!(
+        p.apply(bare),
+        Err(WorkflowError::DataTidakSah {
+            field: "kelengkapan",
+            ..
+        })
+    ));
+    assert_eq!(p, before, "a refused event changed the application");
+    // Nothing captured: everything is named.
+    match p.apply(berhasil_dengan(Kelengkapan::default())) {
+        Err(WorkflowError::PerekamanBelumLengkap { kurang }) => assert_eq!(kurang.len(), 14),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_finger_an_eye_or_the_signature_excepted_lets_step_three_succeed() {
+    use crate::bio::iris::Eye;
+    for (m, alasan) in [
+        (jari("right-thumb"), AlasanPengecualian::Amputasi),
+        (
+            Modalitas::Iris(Eye::Right),
+            AlasanPengecualian::ButaMataPalsu,
+        ),
+        (
+            Modalitas::TandaTangan,
+            AlasanPengecualian::Lainnya("tidak dapat menulis".into()),
+        ),
+    ] {
+        let mut p = dipanggil();
+        let mut k = Kelengkapan::semua_terekam(80);
+        k.0.remove(&m);
+        // Neither captured nor excepted: refused.
+        assert!(p.apply(berhasil_dengan(k.clone())).is_err(), "{m}");
+        k.dikecualikan(m, alasan);
+        p.apply(berhasil_dengan(k)).unwrap();
+        assert!(matches!(p.status(), Status::Terekam { .. }), "{m}");
+    }
+    // Every finger and both eyes excepted (and the low-quality flag) are still complete.
+    let mut k = Kelengkapan::default();
+    for m in Modalitas::semua() {
+        if m.boleh_dikecualikan() {
+            k.dikecualikan(m, AlasanPengecualian::CacatLuka);
+        }
+    }
+    k.terekam(Modalitas::Wajah, 12, true);
+    dipanggil().apply(berhasil_dengan(k)).unwrap();
+}
+
+#[test]
+fn the_face_is_never_excepted_and_lainnya_needs_a_note() {
+    let mut p = dipanggil();
+    let mut k = Kelengkapan::semua_terekam(80);
+    k.dikecualikan(Modalitas::Wajah, AlasanPengecualian::Diperban);
+    assert!(matches!(
+        p.apply(berhasil_dengan(k)),
+        Err(WorkflowError::DataTidakSah { field: "face", .. })
+    ));
+    let mut k = Kelengkapan::semua_terekam(80);
+    k.dikecualikan(jari("left-ring"), AlasanPengecualian::Lainnya("  ".into()));
+    assert_eq!(
+        p.apply(berhasil_dengan(k)).unwrap_err(),
+        WorkflowError::DataTidakSah {
+            field: "left-ring",
+            error: "keterangan wajib diisi untuk alasan lainnya"
+        }
+    );
+    let mut k = Kelengkapan::semua_terekam(80);
+    k.terekam(jari("left-ring"), 0, true);
+    assert!(matches!(
+        p.apply(berhasil_dengan(k)),
+        Err(WorkflowError::DataTidakSah {
+            field: "left-ring",
+            ..
+        })
+    ));
+    assert!(matches!(p.status(), Status::Dipanggil { .. }));
+}
+
+#[test]
+fn kelengkapan_only_on_the_success_event() {
+    let mut p = baru();
+    let e = Peristiwa::new(t(0), "rina", REG, Aksi::PermohonanDibuat)
+        .dengan_kelengkapan(Kelengkapan::semua_terekam(80));
+    assert!(matches!(
+        p.apply(e),
+        Err(WorkflowError::DataTidakSah {
+            field: "kelengkapan",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn stored_history_without_kelengkapan_replays_but_incomplete_never_does() {
+    let mut p = dipanggil();
+    let legacy = Peristiwa::new(t(6), "budi", REK, berhasil("TBP-1"));
+    // A new event must carry it...
+    assert!(apply(p.keadaan(), &legacy).is_err());
+    // ...an event recorded before the rule replays.
+    let mut events = p.peristiwa().to_vec();
+    events.push(legacy);
+    let k = replay(&events).unwrap();
+    assert!(matches!(k.status, Status::Terekam { .. }));
+    // An incomplete kelengkapan is refused in history too.
+    let mut kurang = Kelengkapan::semua_terekam(80);
+    kurang.0.remove(&jari("right-index"));
+    *events.last_mut().unwrap() = berhasil_dengan(kurang);
+    let err = replay(&events).unwrap_err();
+    assert_eq!(err.index, 5);
+    assert!(matches!(
+        err.error,
+        WorkflowError::PerekamanBelumLengkap { .. }
+    ));
+    // And the stored row form.
+    let d = p.data();
+    assert!(Permohonan::replay(d.id, d.kecamatan, d.penduduk, events).is_err());
+    p.apply(berhasil_dengan(Kelengkapan::semua_terekam(80)))
+        .unwrap();
+}
+
+#[test]
+fn kelengkapan_serde_shape() {
+    let mut k = Kelengkapan::default();
+    k.terekam(jari("right-thumb"), 41, true);
+    k.dikecualikan(
+        Modalitas::Iris(crate::bio::iris::Eye::Left),
+        AlasanPengecualian::Lainnya("bengkak".into()),
+    );
+    let j = serde_json::to_value(&k).unwrap();
+    assert_eq!(
+        j,
+        serde_json::json!({
+            "right-thumb": {"hasil": "terekam", "kualitas": 41, "kualitas_rendah": true},
+            "left-iris": {"hasil": "dikecualikan",
+                          "alasan": {"type": "lainnya", "keterangan": "bengkak"}},
+        })
+    );
+    assert_eq!(serde_json::from_value::<Kelengkapan>(j).unwrap(), k);
+    assert!(
+        serde_json::from_value::<Kelengkapan>(
+            serde_json::json!({"sixth-finger": {"hasil": "terekam", "kualitas": 1}})
+        )
+        .is_err()
+    );
 }
