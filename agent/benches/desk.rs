@@ -94,7 +94,12 @@ fn seed(db_path: &std::path::Path, n: u32) -> anyhow::Result<()> {
         let id = uuid::Uuid::now_v7().to_string();
         let mut pm = Permohonan::new(id.clone(), kode(), p.clone());
         let ev = |k: i64, a: Aksi, peran: Peran| {
-            Peristiwa::new(t + TimeDelta::seconds(k), "seed", peran, a)
+            let e = Peristiwa::new(t + TimeDelta::seconds(k), "seed", peran, a);
+            if matches!(e.aksi, Aksi::PerekamanBerhasil { .. }) {
+                e.dengan_kelengkapan(rekam_shared::workflow::Kelengkapan::semua_terekam(80))
+            } else {
+                e
+            }
         };
         for (k, a, peran) in [
             (0, Aksi::PermohonanDibuat, Peran::OperatorRegistrasi),

@@ -55,6 +55,51 @@ pub struct Config {
     pub utc_offset_hours: i32,
     /// The hub to sync with (`[hub]` section); no section: the office works offline only.
     pub hub: Option<crate::sync::HubConfig>,
+    /// Capture quality at the recording desk (`[kualitas]` section).
+    pub kualitas: Kualitas,
+}
+
+/// Kualitas (capture quality): the minimum score (1-100) per modality and the cap of attempts.
+/// A capture below its minimum asks for a re-capture; after `percobaan` attempts the best one
+/// is kept and flagged `kualitas_rendah`. Defaults follow MOSIP's registration client.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Kualitas {
+    /// Minimum for a fingerprint.
+    pub jari: u8,
+    /// Minimum for an iris.
+    pub iris: u8,
+    /// Minimum for the face photo.
+    pub wajah: u8,
+    /// Minimum for the signature.
+    pub tanda_tangan: u8,
+    /// Attempts per position before the best capture is kept as low quality.
+    pub percobaan: u32,
+}
+
+impl Default for Kualitas {
+    fn default() -> Self {
+        Kualitas {
+            jari: 40,
+            iris: 60,
+            wajah: 9,
+            tanda_tangan: 1,
+            percobaan: 3,
+        }
+    }
+}
+
+impl Kualitas {
+    /// The minimum score of a modality.
+    pub fn minimum(&self, m: crate::device::protocol::Modality) -> u8 {
+        use crate::device::protocol::Modality;
+        match m {
+            Modality::Finger => self.jari,
+            Modality::Iris => self.iris,
+            Modality::Face => self.wajah,
+            Modality::Signature => self.tanda_tangan,
+        }
+    }
 }
 
 impl Default for Config {
@@ -70,6 +115,7 @@ impl Default for Config {
             read_connections: 4,
             utc_offset_hours: 7,
             hub: None,
+            kualitas: Kualitas::default(),
         }
     }
 }
@@ -129,6 +175,26 @@ impl Config {
             return Err(ConfigError::Invalid {
                 field: "read_connections",
                 reason: "must be at least 1".into(),
+            });
+        }
+        let k = &self.kualitas;
+        for (field, v) in [
+            ("kualitas.jari", k.jari),
+            ("kualitas.iris", k.iris),
+            ("kualitas.wajah", k.wajah),
+            ("kualitas.tanda_tangan", k.tanda_tangan),
+        ] {
+            if !(1..=100).contains(&v) {
+                return Err(ConfigError::Invalid {
+                    field,
+                    reason: "must be between 1 and 100".into(),
+                });
+            }
+        }
+        if !(1..=20).contains(&k.percobaan) {
+            return Err(ConfigError::Invalid {
+                field: "kualitas.percobaan",
+                reason: "must be between 1 and 20".into(),
             });
         }
         if let Some(url) = &self.device_url

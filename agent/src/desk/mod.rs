@@ -15,7 +15,7 @@ pub mod store;
 use chrono::{DateTime, Utc};
 use rekam_shared::eligibility::{self, Kelayakan};
 use rekam_shared::workflow::{
-    Aksi, AlasanTerlambat, DurasiLangkah, Peran, Peristiwa, WorkflowError,
+    Aksi, AlasanTerlambat, DurasiLangkah, Kelengkapan, Peran, Peristiwa, WorkflowError,
 };
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
@@ -39,6 +39,7 @@ pub fn workflow_error(e: WorkflowError) -> ApiError {
             field: Some("alasan_terlambat".into()),
         },
         WorkflowError::WaktuMundur { .. } => ApiError::conflict(Some("waktu"), msg),
+        WorkflowError::PerekamanBelumLengkap { .. } => ApiError::conflict(Some("biometrik"), msg),
         WorkflowError::DataTidakSah { field, .. } => ApiError::field(field, msg),
     }
 }
@@ -253,6 +254,37 @@ where
         + Send
         + 'static,
 {
+    act_peristiwa(ctx, pick, audit, move |tx, row, now| {
+        let (aksi, late, extra) = make(tx, row, now)?;
+        Ok((aksi, late, None, extra))
+    })
+    .await
+}
+
+/// What a desk action's event is made of: the action, its late reason, what the recording
+/// captured or excepted (only "perekaman berhasil"), and the extra writes.
+pub type Rancangan = (
+    Aksi,
+    Option<AlasanTerlambat>,
+    Option<Kelengkapan>,
+    Option<Extra>,
+);
+
+/// THE write path of every desk action ([`act`] and [`act_on`] are its short forms): the
+/// idempotency lookup, the clock, the event applied through the state machine, the rows, the
+/// document, the audit entry and the answer, in one transaction.
+pub async fn act_peristiwa<P, F>(
+    ctx: Ctx<'_>,
+    pick: P,
+    audit: &'static str,
+    make: F,
+) -> Result<Hasil, ApiError>
+where
+    P: FnOnce(&Transaction<'_>) -> Result<String, ApiError> + Send + 'static,
+    F: FnOnce(&Transaction<'_>, &mut Row, DateTime<Utc>) -> Result<Rancangan, ApiError>
+        + Send
+        + 'static,
+{
     let state = ctx.state.clone();
     let op = ctx.op.clone();
     let idem = ctx.idem;
@@ -269,9 +301,10 @@ where
             let now = clock.now();
             let now_s = now.to_rfc3339();
             let mut row = store::load_required(tx, &id)?;
-            let (aksi, late, extra) = make(tx, &mut row, now)?;
+            let (aksi, late, kelengkapan, extra) = make(tx, &mut row, now)?;
             let mut e = Peristiwa::new(now, op.username.clone(), op.peran, aksi);
             e.alasan_terlambat = late;
+            e.kelengkapan = kelengkapan;
             row.permohonan.apply(e).map_err(workflow_error)?;
             store::save_event(tx, &row.permohonan, &now_s)?;
             if let Some(extra) = extra {

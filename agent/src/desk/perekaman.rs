@@ -2,11 +2,20 @@
 //! 10 fingerprints, 2 irises, photo and signature from the devices (quality shown), then
 //! success (proof of recording) or failure with a reason (documents back to registration), and
 //! finally hand the documents back to the resident.
+//!
+//! Capture quality: a capture below the configured minimum of its modality
+//! ([`crate::config::Kualitas`]) is stored but not kept (`diterima` false: the desk asks for a
+//! re-capture); after the cap of attempts the best one is kept, flagged `kualitas_rendah`.
+//! Pengecualian (exception): a finger, an eye or the signature that cannot be captured is marked
+//! with a reason and a photo ([`kecualikan`]). Whether step 3 may succeed is decided by the
+//! state machine from the [`Kelengkapan`] this desk builds ([`kelengkapan_of`]), not here.
 
 use std::collections::BTreeMap;
 
-use rekam_shared::document::{Biometrik, BlobRef};
-use rekam_shared::workflow::{Aksi, JenisAksi, Status};
+use rekam_shared::document::{Biometrik, BlobRef, DaftarPengecualian, Pengecualian};
+use rekam_shared::workflow::{
+    Aksi, AlasanPengecualian, JenisAksi, Kelengkapan, MAX_TEKS, Modalitas, Status,
+};
 use rusqlite::{Connection, Transaction, params};
 use serde::{Deserialize, Serialize};
 
@@ -124,12 +133,32 @@ pub async fn rekam(ctx: Ctx<'_>, id: &str, modality: Modality) -> Result<Hasil, 
             ),
         ));
     }
+    let excepted: Vec<String> = current
+        .biometrik
+        .iter()
+        .filter(|c| c.modality == "pengecualian")
+        .map(|c| c.position.clone())
+        .collect();
+    let positions: Vec<&str> = modality
+        .positions()
+        .iter()
+        .copied()
+        .filter(|p| !excepted.iter().any(|e| e == p))
+        .collect();
+    if positions.is_empty() {
+        return Err(ApiError::conflict(
+            Some("modality"),
+            "semua posisi modalitas ini dikecualikan",
+        ));
+    }
     let txid = format!("{id}-{}", modality.as_str());
     let caps = state
         .devices
-        .capture(modality, &txid)
+        .capture_positions(modality, &positions, &txid)
         .await
         .map_err(device_error)?;
+    let minimum = state.config.kualitas.minimum(modality);
+    let batas = state.config.kualitas.percobaan;
     let op = ctx.op.clone();
     let idem = ctx.idem;
     let id = id.to_owned();
@@ -150,28 +179,13 @@ pub async fn rekam(ctx: Ctx<'_>, id: &str, modality: Modality) -> Result<Hasil, 
                     "penduduk tidak sedang direkam",
                 ));
             }
+            let (mut ulang, mut rendah) = (0, 0);
             for c in &caps {
-                // Replace an earlier capture of the same position. Delete + insert rather than
-                // an UPSERT: SQLite lets an UPSERT's DO UPDATE override the OR IGNORE of
-                // statements in triggers fired by it (the sync daemon's triggers use one).
-                tx.execute(
-                    "DELETE FROM biometrik WHERE permohonan_id = ?1 AND modality = ?2 AND position = ?3",
-                    params![id, c.modality.as_str(), c.position],
-                )?;
-                tx.execute(
-                    "INSERT INTO biometrik(permohonan_id, modality, position, format, quality,
-                        sha256, data, captured_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    params![
-                        id,
-                        c.modality.as_str(),
-                        c.position,
-                        c.format,
-                        c.quality,
-                        c.sha256,
-                        c.data,
-                        now_s
-                    ],
-                )?;
+                match simpan_sampel(tx, &id, c, minimum, batas, &now_s)? {
+                    Nilai::Diterima => {}
+                    Nilai::Ulangi => ulang += 1,
+                    Nilai::KualitasRendah => rendah += 1,
+                }
             }
             let min_q = caps.iter().map(|c| c.quality).min().unwrap_or(0);
             crate::audit::record(
@@ -180,10 +194,251 @@ pub async fn rekam(ctx: Ctx<'_>, id: &str, modality: Modality) -> Result<Hasil, 
                 "perekaman.rekam",
                 Some(&id),
                 &format!(
-                    "{}: {} sampel, kualitas terendah {min_q}",
+                    "{}: {} sampel, kualitas terendah {min_q} (minimum {minimum}), \
+                     {ulang} perlu diulang, {rendah} kualitas rendah",
                     modality.as_str(),
                     caps.len()
                 ),
+            )?;
+            let captures = store::captures(tx, &id)?;
+            selesai(
+                tx,
+                &row,
+                captures,
+                idem.as_deref(),
+                &op.username,
+                now,
+                today,
+                &now_s,
+            )
+        })
+        .await
+}
+
+/// What became of one sample under the quality rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Nilai {
+    /// At or above the minimum: kept.
+    Diterima,
+    /// Below the minimum, attempts left: stored (the best so far), re-capture asked.
+    Ulangi,
+    /// Below the minimum at the cap of attempts: the best one kept, flagged.
+    KualitasRendah,
+}
+
+/// Stores one sample under the quality rule: the best capture of a position so far stays
+/// stored; it is kept (`diterima`) when it meets `minimum`, or at the `batas`-th attempt.
+fn simpan_sampel(
+    tx: &Transaction<'_>,
+    id: &str,
+    c: &crate::device::client::ValidCapture,
+    minimum: u8,
+    batas: u32,
+    now_s: &str,
+) -> Result<Nilai, ApiError> {
+    use rusqlite::OptionalExtension;
+    let before: Option<(u8, u32, bool)> = tx
+        .query_row(
+            "SELECT quality, percobaan, diterima FROM biometrik
+             WHERE permohonan_id = ?1 AND modality = ?2 AND position = ?3",
+            params![id, c.modality.as_str(), c.position],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    // Attempts count while the desk is asking for a re-capture; a capture after a kept one
+    // starts again.
+    let (percobaan, best_before) = match before {
+        Some((q, n, false)) => (n + 1, Some(q)),
+        _ => (1, None),
+    };
+    let nilai = if c.quality >= minimum {
+        Nilai::Diterima
+    } else if percobaan >= batas {
+        Nilai::KualitasRendah
+    } else {
+        Nilai::Ulangi
+    };
+    let diterima = nilai != Nilai::Ulangi;
+    let rendah = nilai == Nilai::KualitasRendah;
+    if best_before.is_some_and(|q| q >= c.quality) && nilai != Nilai::Diterima {
+        // The earlier capture is better: keep its bytes, count the attempt.
+        tx.execute(
+            "UPDATE biometrik SET percobaan = ?4, diterima = ?5, kualitas_rendah = ?6
+             WHERE permohonan_id = ?1 AND modality = ?2 AND position = ?3",
+            params![
+                id,
+                c.modality.as_str(),
+                c.position,
+                percobaan,
+                diterima,
+                rendah
+            ],
+        )?;
+        return Ok(nilai);
+    }
+    // Replace an earlier capture of the same position. Delete + insert rather than an UPSERT:
+    // SQLite lets an UPSERT's DO UPDATE override the OR IGNORE of statements in triggers fired
+    // by it (the sync daemon's triggers use one).
+    tx.execute(
+        "DELETE FROM biometrik WHERE permohonan_id = ?1 AND modality = ?2 AND position = ?3",
+        params![id, c.modality.as_str(), c.position],
+    )?;
+    tx.execute(
+        "INSERT INTO biometrik(permohonan_id, modality, position, format, quality,
+            sha256, data, captured_at, percobaan, diterima, kualitas_rendah)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            id,
+            c.modality.as_str(),
+            c.position,
+            c.format,
+            c.quality,
+            c.sha256,
+            c.data,
+            now_s,
+            percobaan,
+            diterima,
+            rendah
+        ],
+    )?;
+    Ok(nilai)
+}
+
+/// The positions still neither kept nor excepted (for the desk's display; the state machine
+/// decides with [`kelengkapan_of`]).
+pub fn kurang(captures: &[store::CaptureSummary]) -> Vec<&'static str> {
+    kelengkapan_of(captures).kurang()
+}
+
+/// What the stored captures and exceptions make of step 3: every kept capture with its
+/// quality (and low-quality flag), every exception with its reason.
+pub fn kelengkapan_of(captures: &[store::CaptureSummary]) -> Kelengkapan {
+    let mut k = Kelengkapan::default();
+    for c in captures.iter().filter(|c| c.diterima) {
+        let Some(m) = Modalitas::dari_nama(&c.position) else {
+            continue;
+        };
+        match c.alasan.as_deref() {
+            Some(alasan) if c.modality == "pengecualian" => {
+                let ket = c.keterangan.as_deref().unwrap_or("");
+                if let Some(a) = AlasanPengecualian::dari_nama(alasan, ket) {
+                    k.dikecualikan(m, a);
+                }
+            }
+            _ => k.terekam(m, c.quality, c.kualitas_rendah),
+        }
+    }
+    k
+}
+
+/// Body of "mark as not capturable" (pengecualian).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PengecualianInput {
+    /// Position name: a finger (`right-thumb` ...), `right-iris`, `left-iris` or `signature`.
+    pub posisi: String,
+    /// `amputasi`, `cacat_luka`, `diperban`, `buta_mata_palsu` or `lainnya`.
+    pub alasan: String,
+    /// Required for `lainnya`.
+    pub keterangan: String,
+    /// The exception photo, a JPEG in base64.
+    pub foto: String,
+}
+
+/// Step 3: marks a finger, an eye or the signature as not capturable, with a reason and a
+/// photo (replacing a capture of that position). Only while the resident is called. Audited.
+pub async fn kecualikan(
+    ctx: Ctx<'_>,
+    id: &str,
+    input: PengecualianInput,
+) -> Result<Hasil, ApiError> {
+    use base64::Engine as _;
+    use sha2::{Digest, Sha256};
+    boleh(ctx.op, JenisAksi::PerekamanBerhasil)?;
+    let m = Modalitas::dari_nama(input.posisi.trim())
+        .ok_or_else(|| ApiError::field("posisi", "posisi tidak dikenal"))?;
+    if !m.boleh_dikecualikan() {
+        return Err(ApiError::field(
+            "posisi",
+            "foto wajah tidak boleh dikecualikan",
+        ));
+    }
+    let keterangan = input.keterangan.trim().to_owned();
+    let alasan =
+        AlasanPengecualian::dari_nama(input.alasan.trim(), &keterangan).ok_or_else(|| {
+            ApiError::field(
+                "alasan",
+                "alasan: amputasi, cacat_luka, diperban, buta_mata_palsu atau lainnya",
+            )
+        })?;
+    if matches!(alasan, AlasanPengecualian::Lainnya(_)) && keterangan.is_empty() {
+        return Err(ApiError::field(
+            "keterangan",
+            "keterangan wajib diisi untuk alasan lainnya",
+        ));
+    }
+    if keterangan.chars().count() > MAX_TEKS {
+        return Err(ApiError::field("keterangan", "keterangan terlalu panjang"));
+    }
+    let foto = base64::engine::general_purpose::STANDARD
+        .decode(input.foto.trim().as_bytes())
+        .map_err(|_| ApiError::field("foto", "foto pengecualian wajib (JPEG, base64)"))?;
+    crate::device::client::check_content(Modality::Face, &foto)
+        .map_err(|_| ApiError::field("foto", "foto pengecualian harus JPEG"))?;
+    let sha = hex::encode(Sha256::digest(&foto));
+    let modality = match m {
+        Modalitas::Jari(_) => Modality::Finger,
+        Modalitas::Iris(_) => Modality::Iris,
+        _ => Modality::Signature,
+    };
+    let posisi = m.nama();
+    let op = ctx.op.clone();
+    let idem = ctx.idem;
+    let id = id.to_owned();
+    let state = ctx.state.clone();
+    let clock = state.clock.clone();
+    let today = state.today();
+    let ket_disimpan = if matches!(alasan, AlasanPengecualian::Lainnya(_)) {
+        keterangan
+    } else {
+        String::new()
+    };
+    state
+        .db
+        .write(move |tx| {
+            if let Some(h) = idem_lookup(tx, idem.as_deref(), &op.username)? {
+                return Ok(h);
+            }
+            let now = clock.now();
+            let now_s = now.to_rfc3339();
+            let row = store::load_required(tx, &id)?;
+            if !matches!(row.permohonan.status(), Status::Dipanggil { .. }) {
+                return Err(ApiError::conflict(
+                    Some("status"),
+                    "pengecualian hanya saat penduduk sedang direkam (dipanggil)",
+                ));
+            }
+            tx.execute(
+                "DELETE FROM biometrik WHERE permohonan_id = ?1 AND position = ?2
+                 AND modality IN (?3, 'pengecualian')",
+                params![id, posisi, modality.as_str()],
+            )?;
+            tx.execute(
+                "INSERT INTO biometrik(permohonan_id, modality, position, format, quality,
+                    sha256, data, captured_at) VALUES (?1, 'pengecualian', ?2, 'jpeg', 0, ?3, ?4, ?5)",
+                params![id, posisi, sha, foto, now_s],
+            )?;
+            tx.execute(
+                "INSERT OR REPLACE INTO pengecualian(permohonan_id, position, alasan, keterangan,
+                    foto_sha256, operator, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![id, posisi, alasan.nama(), ket_disimpan, sha, op.username, now_s],
+            )?;
+            crate::audit::record(
+                tx,
+                &op.username,
+                "perekaman.pengecualian",
+                Some(&id),
+                &format!("{posisi}: {}", alasan.nama()),
             )?;
             let captures = store::captures(tx, &id)?;
             selesai(tx, &row, captures, idem.as_deref(), &op.username, now, today, &now_s)
@@ -191,27 +446,60 @@ pub async fn rekam(ctx: Ctx<'_>, id: &str, modality: Modality) -> Result<Hasil, 
         .await
 }
 
-/// The positions still missing for a complete recording.
-pub fn kurang(captures: &[store::CaptureSummary]) -> Vec<&'static str> {
-    let mut out = Vec::new();
-    for m in MODALITAS {
-        for p in m.positions() {
-            if !captures
-                .iter()
-                .any(|c| c.modality == m.as_str() && c.position == *p)
-            {
-                out.push(*p);
-            }
-        }
+/// The exceptions of an application as the document records them.
+pub fn pengecualian_of(conn: &Connection, id: &str) -> Result<DaftarPengecualian, ApiError> {
+    let mut st = conn.prepare(
+        "SELECT p.position, p.alasan, p.keterangan, p.foto_sha256, p.operator, p.at,
+            (SELECT length(b.data) FROM biometrik b WHERE b.permohonan_id = p.permohonan_id
+             AND b.modality = 'pengecualian' AND b.position = p.position)
+         FROM pengecualian p WHERE p.permohonan_id = ?1",
+    )?;
+    let rows = st.query_map([id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, Option<i64>>(6)?,
+        ))
+    })?;
+    let mut out = DaftarPengecualian::new();
+    for r in rows {
+        let (posisi, alasan, ket, sha256, operator, at, size) = r?;
+        let (Some(m), Some(alasan)) = (
+            Modalitas::dari_nama(&posisi),
+            AlasanPengecualian::dari_nama(&alasan, &ket),
+        ) else {
+            continue;
+        };
+        let waktu = chrono::DateTime::parse_from_rfc3339(&at)
+            .map_err(ApiError::internal)?
+            .with_timezone(&chrono::Utc);
+        out.insert(
+            m,
+            Pengecualian {
+                alasan,
+                foto: BlobRef {
+                    sha256,
+                    size: size.unwrap_or(0) as u64,
+                    media_type: "image/jpeg".into(),
+                },
+                operator,
+                waktu,
+            },
+        );
     }
-    out
+    Ok(out)
 }
 
 /// Loads the stored samples of an application as the document's biometric section and as a
 /// 1:N probe.
 pub fn biometrik_of(conn: &Connection, id: &str) -> Result<(Biometrik, Probe), ApiError> {
     let mut st = conn.prepare(
-        "SELECT modality, position, format, sha256, data FROM biometrik WHERE permohonan_id = ?1",
+        "SELECT modality, position, format, sha256, data FROM biometrik
+         WHERE permohonan_id = ?1 AND diterima = 1 AND modality <> 'pengecualian'",
     )?;
     let rows = st.query_map([id], |r| {
         Ok((
@@ -280,22 +568,19 @@ fn nomor_bukti(
     Ok(format!("{prefix}{:04}", n + 1))
 }
 
-/// End of step 3, success: every sample is present; the proof of recording is issued and the
+/// End of step 3, success: the event carries what was captured or excepted, and the state
+/// machine refuses it unless that is complete; the proof of recording is issued and the
 /// person joins the local "already recorded?" gallery.
 pub async fn berhasil(ctx: Ctx<'_>, id: &str, late: TerlambatInput) -> Result<Hasil, ApiError> {
     let late = late.parse()?;
     let state = ctx.state.clone();
     let today = state.today();
     let kecamatan = state.config.kecamatan.clone();
-    let hasil = act(ctx, id, "perekaman.berhasil", move |tx, row, _now| {
+    let id_owned = id.to_owned();
+    let pick = move |_: &Transaction<'_>| Ok(id_owned);
+    let hasil = super::act_peristiwa(ctx, pick, "perekaman.berhasil", move |tx, row, _now| {
         let captures = store::captures(tx, row.permohonan.id())?;
-        let missing = kurang(&captures);
-        if !missing.is_empty() && matches!(row.permohonan.status(), Status::Dipanggil { .. }) {
-            return Err(ApiError::conflict(
-                Some("biometrik"),
-                format!("perekaman belum lengkap: {}", missing.join(", ")),
-            ));
-        }
+        let kelengkapan = kelengkapan_of(&captures);
         let nomor = nomor_bukti(tx, &kecamatan, today)?;
         let n2 = nomor.clone();
         let extra: super::Extra = Box::new(move |tx, row| {
@@ -305,12 +590,14 @@ pub async fn berhasil(ctx: Ctx<'_>, id: &str, late: TerlambatInput) -> Result<Ha
             )?;
             row.nomor_bukti = Some(n2);
             let (bio, _) = biometrik_of(tx, row.permohonan.id())?;
-            store::sync_doc(tx, &row.permohonan, Some(&bio))?;
+            let pengecualian = pengecualian_of(tx, row.permohonan.id())?;
+            store::sync_doc_rekaman(tx, &row.permohonan, Some((&bio, Some(&pengecualian))))?;
             Ok(())
         });
         Ok((
             Aksi::PerekamanBerhasil { nomor_bukti: nomor },
             late,
+            Some(kelengkapan),
             Some(extra),
         ))
     })

@@ -1,7 +1,7 @@
 //! SQL for applications: loading a permohonan, inserting it, saving each event with its row,
 //! its event-log row and its automerge document in the caller's (single) transaction.
 
-use rekam_shared::document::{Biometrik, PermohonanDoc};
+use rekam_shared::document::{Biometrik, DaftarPengecualian, PermohonanDoc};
 use rekam_shared::penduduk::Penduduk;
 use rekam_shared::workflow::{Peristiwa, Permohonan, PermohonanData};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -26,7 +26,8 @@ pub struct Row {
     pub created_at: String,
 }
 
-/// A stored capture's summary (never its data).
+/// A stored capture's summary (never its data), or an exception (pengecualian) of a position:
+/// then `modality` is `pengecualian`, `sha256` is the exception photo's and `alasan` is set.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct CaptureSummary {
     pub modality: String,
@@ -34,6 +35,22 @@ pub struct CaptureSummary {
     pub quality: u8,
     pub sha256: String,
     pub captured_at: String,
+    /// Attempts made at this position.
+    #[serde(default)]
+    pub percobaan: u32,
+    /// Kept for the recording (met the minimum, or the best after the cap of attempts); when
+    /// false the desk asks for a re-capture.
+    #[serde(default)]
+    pub diterima: bool,
+    /// Kept after the cap of attempts although below the minimum.
+    #[serde(default)]
+    pub kualitas_rendah: bool,
+    /// The exception's reason (`amputasi`, ...), for a `pengecualian` entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alasan: Option<String>,
+    /// The note of a `lainnya` reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keterangan: Option<String>,
 }
 
 const SELECT: &str = "SELECT state, tanggal, nomor_antrian, tanggal_antrian, nomor_bukti, berkas,
@@ -220,6 +237,15 @@ pub fn sync_doc(
     p: &Permohonan,
     biometrik: Option<&Biometrik>,
 ) -> Result<(), ApiError> {
+    sync_doc_rekaman(tx, p, biometrik.map(|b| (b, None)))
+}
+
+/// [`sync_doc`] that also writes the biometric exceptions (end of step 3).
+pub fn sync_doc_rekaman(
+    tx: &Transaction<'_>,
+    p: &Permohonan,
+    biometrik: Option<(&Biometrik, Option<&DaftarPengecualian>)>,
+) -> Result<(), ApiError> {
     let stored: Option<Vec<u8>> = tx
         .query_row(
             "SELECT doc FROM permohonan_doc WHERE permohonan_id = ?1",
@@ -245,8 +271,11 @@ pub fn sync_doc(
     doc.set_penduduk(p.penduduk()).map_err(ApiError::internal)?;
     doc.append_peristiwa(p.peristiwa())
         .map_err(ApiError::internal)?;
-    if let Some(b) = biometrik {
+    if let Some((b, pengecualian)) = biometrik {
         doc.set_biometrik(b).map_err(ApiError::internal)?;
+        if let Some(daftar) = pengecualian {
+            doc.set_pengecualian(daftar).map_err(ApiError::internal)?;
+        }
     }
     tx.execute(
         "INSERT INTO permohonan_doc(permohonan_id, doc) VALUES (?1, ?2)
@@ -270,11 +299,12 @@ pub fn keputusan(
         .map_err(ApiError::internal)
 }
 
-/// Capture summaries of an application.
+/// Capture summaries of an application, then its exceptions.
 pub fn captures(conn: &Connection, id: &str) -> Result<Vec<CaptureSummary>, ApiError> {
     let mut st = conn.prepare(
-        "SELECT modality, position, quality, sha256, captured_at FROM biometrik
-         WHERE permohonan_id = ?1 ORDER BY id",
+        "SELECT modality, position, quality, sha256, captured_at, percobaan, diterima,
+            kualitas_rendah FROM biometrik
+         WHERE permohonan_id = ?1 AND modality <> 'pengecualian' ORDER BY id",
     )?;
     let rows = st.query_map([id], |r| {
         Ok(CaptureSummary {
@@ -283,7 +313,35 @@ pub fn captures(conn: &Connection, id: &str) -> Result<Vec<CaptureSummary>, ApiE
             quality: r.get(2)?,
             sha256: r.get(3)?,
             captured_at: r.get(4)?,
+            percobaan: r.get(5)?,
+            diterima: r.get(6)?,
+            kualitas_rendah: r.get(7)?,
+            alasan: None,
+            keterangan: None,
         })
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let mut out: Vec<CaptureSummary> = rows.collect::<Result<_, _>>()?;
+    let mut st = conn.prepare(
+        "SELECT position, alasan, keterangan, foto_sha256, at FROM pengecualian
+         WHERE permohonan_id = ?1 ORDER BY at, position",
+    )?;
+    let rows = st.query_map([id], |r| {
+        let keterangan: String = r.get(2)?;
+        Ok(CaptureSummary {
+            modality: "pengecualian".into(),
+            position: r.get(0)?,
+            quality: 0,
+            sha256: r.get(3)?,
+            captured_at: r.get(4)?,
+            percobaan: 0,
+            diterima: true,
+            kualitas_rendah: false,
+            alasan: Some(r.get(1)?),
+            keterangan: (!keterangan.is_empty()).then_some(keterangan),
+        })
+    })?;
+    for r in rows {
+        out.push(r?);
+    }
+    Ok(out)
 }

@@ -143,10 +143,22 @@ impl DeviceClient {
         modality: Modality,
         transaction_id: &str,
     ) -> Result<Vec<ValidCapture>, DeviceError> {
+        self.capture_positions(modality, modality.positions(), transaction_id)
+            .await
+    }
+
+    /// Captures these positions of `modality` (e.g. all but the excepted fingers) and validates
+    /// each sample.
+    pub async fn capture_positions(
+        &self,
+        modality: Modality,
+        positions: &[&str],
+        transaction_id: &str,
+    ) -> Result<Vec<ValidCapture>, DeviceError> {
         let url = format!("{}/sbi/capture", self.base()?);
         let req = CaptureRequest {
             modality,
-            positions: modality.positions().iter().map(|s| s.to_string()).collect(),
+            positions: positions.iter().map(|s| s.to_string()).collect(),
             timeout_ms: self.timeout.as_millis() as u64,
             transaction_id: transaction_id.to_owned(),
         };
@@ -173,7 +185,7 @@ impl DeviceClient {
             return Err(DeviceError::Garbage("transactionId tidak cocok".into()));
         }
         let mut out = Vec::new();
-        for want in modality.positions() {
+        for want in positions {
             let c = answer
                 .biometrics
                 .iter()

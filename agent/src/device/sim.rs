@@ -15,7 +15,9 @@
 //! per finger, jittered, thinned and shifted per capture), so demos and load tests can record
 //! thousands of distinct persons. `POST /sim/mode {"mode": ...}` injects
 //! faults: `normal`, `lambat` (answers after 60 s), `sampah` (invalid JSON), `rusak` (valid JSON,
-//! corrupt template), `tidak-siap` (device reports not ready).
+//! corrupt template), `tidak-siap` (device reports not ready). `POST /sim/kualitas
+//! {"kualitas": N}` makes every following capture report quality N (1-100; 0 returns to the
+//! samples' own scores), so the desk's re-capture and low-quality rules can be exercised.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -121,6 +123,8 @@ pub struct Sim {
     subjek: AtomicU64,
     captures: AtomicU32,
     mode: Mutex<Mode>,
+    /// Quality every capture reports (0: the sample's own score).
+    kualitas: AtomicU32,
 }
 
 impl Default for Sim {
@@ -129,6 +133,7 @@ impl Default for Sim {
             subjek: AtomicU64::new(1),
             captures: AtomicU32::new(0),
             mode: Mutex::new(Mode::Normal),
+            kualitas: AtomicU32::new(0),
         }
     }
 }
@@ -313,6 +318,12 @@ pub fn capture_samples(sim: &Sim, req: &CaptureRequest) -> Vec<Capture> {
         };
         out.push(c);
     }
+    let forced = sim.kualitas.load(Ordering::SeqCst);
+    if forced > 0 {
+        for c in &mut out {
+            c.quality = forced.min(100) as u8;
+        }
+    }
     out
 }
 
@@ -367,6 +378,19 @@ struct SetSubjek {
 }
 
 #[derive(Deserialize)]
+struct SetKualitas {
+    kualitas: u32,
+}
+
+async fn set_kualitas(State(sim): State<Arc<Sim>>, Json(k): Json<SetKualitas>) -> StatusCode {
+    if k.kualitas > 100 {
+        return StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    sim.kualitas.store(k.kualitas, Ordering::SeqCst);
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
 struct SetMode {
     mode: Mode,
 }
@@ -391,6 +415,7 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route("/sbi/capture", post(capture))
         .route("/sim/subjek", post(set_subjek))
         .route("/sim/mode", post(set_mode))
+        .route("/sim/kualitas", post(set_kualitas))
         .with_state(sim)
 }
 

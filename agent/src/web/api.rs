@@ -184,6 +184,11 @@ action!(cek_biometrik, TerlambatInput, registrasi::cek_biometrik);
 action!(antrian_ulang, TerlambatInput, registrasi::antrian_ulang);
 action!(berhasil, TerlambatInput, perekaman::berhasil);
 action!(gagal, GagalInput, perekaman::gagal);
+action!(
+    pengecualian,
+    perekaman::PengecualianInput,
+    perekaman::kecualikan
+);
 action!(serahkan, TerlambatInput, perekaman::serahkan);
 
 async fn panggil_berikut(
@@ -358,6 +363,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/permohonan/{id}/antrian-ulang", post(antrian_ulang))
         .route("/api/permohonan/{id}/panggil", post(panggil))
         .route("/api/permohonan/{id}/rekam/{modality}", post(rekam))
+        .route("/api/permohonan/{id}/pengecualian", post(pengecualian))
         .route("/api/permohonan/{id}/berhasil", post(berhasil))
         .route("/api/permohonan/{id}/gagal", post(gagal))
         .route("/api/permohonan/{id}/serahkan", post(serahkan))
