@@ -5,7 +5,7 @@
 //!
 //! The document is the truth that syncs; the rows are the desk's view of it. The state is
 //! derived by replaying the document's events through the SOP state machine
-//! ([`Permohonan::replay`], [`Permohonan::apply`]): no rule is decided here. The desk's own
+//! ([`Permohonan::replay`], [`Permohonan::apply_riwayat`]): no rule is decided here. The desk's own
 //! columns that events carry (queue number and its day, proof-of-recording number) are taken
 //! from the events; the daily queue counter is moved past a queue number that came back, so
 //! the desk does not issue it twice.
@@ -89,7 +89,7 @@ pub fn ikuti(
     let now = now();
     let mut after = Vec::with_capacity(baru.len());
     for e in baru {
-        if let Err(why) = p.apply(e.clone()) {
+        if let Err(why) = p.apply_riwayat(e.clone()) {
             let why = format!("event {} refused: {why}", p.peristiwa().len());
             tracing::error!(permohonan = %id, reason = %why, "document events do not replay");
             return Ok(Ikuti::Bercabang(why));
@@ -148,7 +148,7 @@ fn buat(
     };
     let mut after = Vec::with_capacity(events.len());
     for e in &events {
-        if let Err(why) = p.apply(e.clone()) {
+        if let Err(why) = p.apply_riwayat(e.clone()) {
             return Ok(Ikuti::Belum(format!(
                 "event {} refused: {why}",
                 p.peristiwa().len()
