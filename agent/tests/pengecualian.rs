@@ -136,8 +136,8 @@ async fn finger_eye_and_signature_exceptions_let_step_three_succeed() {
     // The exception photos are queued for upload like the face photo.
     assert_eq!(
         o.count(
-            "SELECT count(*) FROM sync_blob_outbox o JOIN biometrik b ON b.sha256 = o.sha256
-             WHERE b.modality = 'pengecualian'"
+            "SELECT count(*) FROM sync_blob_outbox
+             WHERE sha256 IN (SELECT sha256 FROM biometrik WHERE modality = 'pengecualian')"
         ),
         1,
         "the three exceptions share one photo (same bytes)"
