@@ -10,7 +10,9 @@ use std::sync::Mutex;
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
-use super::{AuditEntry, BlobStatus, Office, Storage, StorageError, StoredDoc, Tx};
+use super::{
+    AuditEntry, BlobStatus, Office, Rescan, RescanStatus, Storage, StorageError, StoredDoc, Tx,
+};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS doc (
@@ -56,6 +58,16 @@ CREATE TABLE IF NOT EXISTS dedup_queue (
     enqueued_at   TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS dedup_queue_age ON dedup_queue(enqueued_at);
+CREATE TABLE IF NOT EXISTS dedup_rescan (
+    generasi   INTEGER PRIMARY KEY,
+    mulai      TEXT NOT NULL,
+    ambang     TEXT NOT NULL,
+    kursor     TEXT,
+    diproses   INTEGER NOT NULL DEFAULT 0,
+    berubah    INTEGER NOT NULL DEFAULT 0,
+    status     TEXT NOT NULL DEFAULT 'berjalan',
+    selesai    TEXT
+);
 ";
 
 fn db(e: rusqlite::Error) -> StorageError {
@@ -444,6 +456,90 @@ impl Storage for SqliteStorage {
             |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
         )
         .map_err(db)
+    }
+
+    // --- Dedup rescan cursor. ---
+
+    fn dedup_rescan_latest(&self) -> Result<Option<Rescan>, StorageError> {
+        let conn = self.lock()?;
+        conn.query_row(
+            "SELECT generasi, mulai, ambang, kursor, diproses, berubah, status, selesai
+             FROM dedup_rescan ORDER BY generasi DESC LIMIT 1",
+            [],
+            |r| {
+                Ok((
+                    Rescan {
+                        generasi: r.get::<_, i64>(0)? as u64,
+                        mulai: r.get(1)?,
+                        ambang: r.get(2)?,
+                        kursor: r.get(3)?,
+                        diproses: r.get::<_, i64>(4)? as u64,
+                        berubah: r.get::<_, i64>(5)? as u64,
+                        status: RescanStatus::Berjalan,
+                        selesai: r.get(7)?,
+                    },
+                    r.get::<_, String>(6)?,
+                ))
+            },
+        )
+        .optional()
+        .map_err(db)?
+        .map(|(mut rescan, status)| {
+            rescan.status = RescanStatus::parse(&status)
+                .ok_or_else(|| StorageError::Corrupt(format!("dedup_rescan status {status}")))?;
+            Ok(rescan)
+        })
+        .transpose()
+    }
+
+    fn dedup_rescan_start(&self, mulai: &str, ambang: &str) -> Result<Rescan, StorageError> {
+        let conn = self.lock()?;
+        conn.execute(
+            "INSERT INTO dedup_rescan (mulai, ambang) VALUES (?1, ?2)",
+            params![mulai, ambang],
+        )
+        .map_err(db)?;
+        Ok(Rescan {
+            generasi: conn.last_insert_rowid() as u64,
+            mulai: mulai.to_owned(),
+            ambang: ambang.to_owned(),
+            kursor: None,
+            diproses: 0,
+            berubah: 0,
+            status: RescanStatus::Berjalan,
+            selesai: None,
+        })
+    }
+
+    fn dedup_rescan_advance(
+        &self,
+        generasi: u64,
+        kursor: &str,
+        diproses: u64,
+        berubah: u64,
+    ) -> Result<(), StorageError> {
+        let conn = self.lock()?;
+        conn.execute(
+            "UPDATE dedup_rescan SET kursor = ?2, diproses = ?3, berubah = ?4 WHERE generasi = ?1",
+            params![generasi as i64, kursor, diproses as i64, berubah as i64],
+        )
+        .map_err(db)?;
+        Ok(())
+    }
+
+    fn dedup_rescan_end(
+        &self,
+        generasi: u64,
+        at: &str,
+        status: RescanStatus,
+    ) -> Result<(), StorageError> {
+        let conn = self.lock()?;
+        conn.execute(
+            "UPDATE dedup_rescan SET status = ?2, selesai = ?3 WHERE generasi = ?1",
+            params![generasi as i64, status.as_str(), at],
+        )
+        .map_err(db)?;
+        Ok(())
     }
 }
 

@@ -234,8 +234,7 @@ impl<K: Clone + Eq + Hash> Gallery<K> {
                         *slot = Some(distance);
                     }
                 }
-                let skip_fingers = shared_eyes > 0 && far_eyes == shared_eyes;
-                if !skip_fingers {
+                if !fingers_skipped(shared_eyes, far_eyes) {
                     for (i, m) in finger_matchers.iter_mut() {
                         if let Some(g) = &person.fingers[*i] {
                             scores.fingers[*i] = Some(m.score(g));
@@ -258,6 +257,77 @@ impl<K: Clone + Eq + Hash> Gallery<K> {
         }
         prune(&mut out, top_k);
         out
+    }
+}
+
+/// Whether the fingerprints of a pair are left uncompared: every eye both sides have
+/// (`shared_eyes`, at least one) is at or beyond the prefilter distance (`far_eyes`).
+fn fingers_skipped(shared_eyes: usize, far_eyes: usize) -> bool {
+    shared_eyes > 0 && far_eyes == shared_eyes
+}
+
+/// How one gallery person compares with a probe, as [`Gallery::search`] sees it (for
+/// explaining a decision).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairExplained {
+    /// Per-finger scores and per-eye Hamming distances (`None` where a side lacks the sample,
+    /// or the fingers were skipped).
+    pub scores: PairScores,
+    /// The fused decision.
+    pub decision: super::fusion::Decision,
+    /// True if the irises clearly differed, so the fingerprints were not compared.
+    pub fingers_skipped: bool,
+}
+
+impl<K: Clone + Eq + Hash> Gallery<K> {
+    /// The person stored as `id`.
+    pub fn get(&self, id: &K) -> Option<&Person> {
+        self.index.get(id).map(|&i| &self.persons[i])
+    }
+
+    /// Compares `probe` with the gallery person `id` exactly as [`Gallery::search`] does
+    /// (same rotations, same prefilter, same fusion); `None` if `id` is not in the gallery.
+    pub fn explain(&self, probe: &Person, id: &K) -> Option<PairExplained> {
+        let person = self.get(id)?;
+        let cfg = &self.config;
+        let opts = HdOptions {
+            rotations: cfg.iris_rotations,
+            ..HdOptions::default()
+        };
+        let mut scores = PairScores::default();
+        let (mut shared_eyes, mut far_eyes) = (0, 0);
+        let mut found = Vec::new();
+        for (e, slot) in scores.irises.iter_mut().enumerate() {
+            let (Some(p), Some(g)) = (&probe.irises[e], &person.irises[e]) else {
+                continue;
+            };
+            if p.shape() != g.shape() {
+                continue;
+            }
+            let rp = RotatedProbe::new(p, cfg.iris_rotations);
+            if rp.distances(&[g], &opts, &mut found).is_ok()
+                && let Some(r) = found.first()
+            {
+                shared_eyes += 1;
+                if r.distance >= cfg.iris_prefilter_hd {
+                    far_eyes += 1;
+                }
+                *slot = Some(r.distance);
+            }
+        }
+        let skipped = fingers_skipped(shared_eyes, far_eyes);
+        if !skipped {
+            for (i, t) in probe.fingers.iter().enumerate() {
+                if let (Some(t), Some(g)) = (t, &person.fingers[i]) {
+                    scores.fingers[i] = Some(FingerprintMatcher::new(t).score(g));
+                }
+            }
+        }
+        Some(PairExplained {
+            decision: cfg.fusion.fuse(&scores),
+            scores,
+            fingers_skipped: skipped,
+        })
     }
 }
 
