@@ -103,7 +103,7 @@ enum BioCommand {
         /// the shape the offices send (open-iris).
         #[arg(long, default_value = "16,256,2,2")]
         iris_shape: String,
-        /// Threads building the gallery.
+        /// Threads building the gallery, and used by each search.
         #[arg(long, default_value_t = 2)]
         threads: usize,
         /// Seed of the district.
@@ -518,6 +518,8 @@ pub struct DistrictResult {
     /// Search time per probe, milliseconds: p50, p99.
     pub p50_ms: f64,
     pub p99_ms: f64,
+    /// Threads each search used.
+    pub search_threads: usize,
 }
 
 impl DistrictResult {
@@ -529,7 +531,7 @@ impl DistrictResult {
             "gallery          {} persons, built in {:.1} s, {}\n\
              duplicates       {} planted: {} found ({:.2} %), {} cases for a person, {} missed ({:.2} %)\n\
              new persons      {}: {} false duplicates ({:.3} %), {} cases for a person ({:.2} %)\n\
-             search           p50 {:.1} ms, p99 {:.1} ms (one thread)\n",
+             search           p50 {:.1} ms, p99 {:.1} ms ({} thread(s) per search)\n",
             self.persons,
             self.build_seconds,
             self.bytes_per_person
@@ -551,6 +553,7 @@ impl DistrictResult {
             pct(self.new_cases, self.new_persons),
             self.p50_ms,
             self.p99_ms,
+            self.search_threads,
         )
     }
 }
@@ -586,7 +589,10 @@ pub fn district(spec: DistrictSpec, new_persons: Option<u64>, threads: usize) ->
             .map(|h| h.join().expect("build thread"))
             .collect()
     });
-    let mut gallery = Gallery::new(GalleryConfig::default());
+    let mut gallery = Gallery::new(GalleryConfig {
+        search_threads: threads,
+        ..GalleryConfig::default()
+    });
     for (p, person) in parts.into_iter().flatten() {
         gallery.insert(p, person);
     }
@@ -642,6 +648,7 @@ pub fn district(spec: DistrictSpec, new_persons: Option<u64>, threads: usize) ->
         new_cases,
         p50_ms: q(0.5),
         p99_ms: q(0.99),
+        search_threads: threads,
     }
 }
 

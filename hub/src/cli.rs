@@ -62,6 +62,8 @@ impl AmbangArgs {
         let mut c = rekam_shared::bio::gallery::GalleryConfig::default();
         c.fusion.match_threshold = cocok;
         c.fusion.possible_threshold = mungkin;
+        // The hub's search uses every core (the engine decides one application at a time).
+        c.search_threads = 0;
         Ok(c)
     }
 }
