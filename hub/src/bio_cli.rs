@@ -14,6 +14,8 @@
 //!   gallery: memory per person, the planted duplicates' second recordings and as many new
 //!   persons searched against it; missed and false duplicates at the configured thresholds and
 //!   the search time (p50, p99).
+//! - `index-load --data DIR --applications N`: hub start to a complete dedup index (fills a
+//!   scratch hub storage, then times the rebuild).
 //!
 //! Errors name the file (and line) at fault. Nothing prints biometric data.
 
@@ -110,6 +112,19 @@ enum BioCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Hub start to a complete dedup index: fills DATA (a hub data folder, kept for reruns)
+    /// up to N decided synthetic applications, then times the index rebuild a hub start does.
+    IndexLoad {
+        /// Hub data folder to fill (a scratch folder, never a live hub's).
+        #[arg(long)]
+        data: PathBuf,
+        /// Applications to store.
+        #[arg(long)]
+        applications: u64,
+        /// Fingers per application (0..=10), besides both irises.
+        #[arg(long, default_value_t = 10)]
+        fingers: usize,
+    },
 }
 
 /// Runs `rekam-hub bio`.
@@ -166,6 +181,19 @@ pub fn run(args: BioArgs) -> anyhow::Result<()> {
                 ..DistrictSpec::default()
             };
             let r = district(spec, new_persons, threads.max(1));
+            print!("{}", r.report());
+            Ok(())
+        }
+        BioCommand::IndexLoad {
+            data,
+            applications,
+            fingers,
+        } => {
+            if fingers > 10 {
+                bail!("--fingers must be 0..=10");
+            }
+            let _kunci = crate::cli::lock_data(&data)?;
+            let r = crate::dedup::index_bench::index_load(&data, applications, fingers)?;
             print!("{}", r.report());
             Ok(())
         }

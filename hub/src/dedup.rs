@@ -535,6 +535,7 @@ pub fn person_of(bio: &Biometrik, iris_shape: IrisShape) -> (Person, Vec<String>
 }
 
 pub mod explain;
+pub mod index_bench;
 pub mod queue;
 pub mod rescan;
 #[cfg(test)]

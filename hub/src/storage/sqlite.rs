@@ -699,4 +699,42 @@ mod tests {
         assert_eq!(s.dedup_backlog().unwrap(), (0, None));
         assert!(s.dedup_queue(10).unwrap().is_empty());
     }
+
+    #[test]
+    fn the_dedup_rescan_cursor_survives_a_reopen_and_generations_count_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        let s = SqliteStorage::open(&path).unwrap();
+        assert_eq!(s.dedup_rescan_latest().unwrap(), None);
+        let r = s
+            .dedup_rescan_start("2026-12-02T01:00:00Z", "cocok 12")
+            .unwrap();
+        assert_eq!((r.generasi, r.status), (1, RescanStatus::Berjalan));
+        s.dedup_rescan_advance(1, "130101-b", 2, 1).unwrap();
+        drop(s);
+        let s = SqliteStorage::open(&path).unwrap();
+        let r = s.dedup_rescan_latest().unwrap().unwrap();
+        assert_eq!(
+            (
+                r.kursor.as_deref(),
+                r.diproses,
+                r.berubah,
+                r.status,
+                r.ambang.as_str()
+            ),
+            (Some("130101-b"), 2, 1, RescanStatus::Berjalan, "cocok 12")
+        );
+        s.dedup_rescan_end(1, "2026-12-02T01:05:00Z", RescanStatus::Selesai)
+            .unwrap();
+        let r = s.dedup_rescan_latest().unwrap().unwrap();
+        assert_eq!(
+            (r.status, r.selesai.as_deref()),
+            (RescanStatus::Selesai, Some("2026-12-02T01:05:00Z"))
+        );
+        let r2 = s
+            .dedup_rescan_start("2026-12-02T02:00:00Z", "cocok 13")
+            .unwrap();
+        assert_eq!(r2.generasi, 2);
+        assert_eq!(s.dedup_rescan_latest().unwrap().unwrap(), r2);
+    }
 }
