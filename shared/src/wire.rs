@@ -8,12 +8,19 @@
 //! anything is allocated, so a hostile body cannot make the decoder allocate without bound.
 //!
 //! Blob transfer (photos, signatures) uses plain HTTP bodies and the JSON [`BlobStatus`].
+//!
+//! The full listing (an office restored from a backup learns every document of its kecamatan
+//! the hub holds): a request of version [`PROTOCOL_VERSION_LISTING`] carries
+//! [`SyncRequest::listing`], the hub answers in the [`EXT_LISTING`] extension with a
+//! [`Listing`] page. A request without a listing is encoded as version [`PROTOCOL_VERSION`],
+//! byte for byte what older agents send, so older hubs keep serving the offices that were not
+//! restored.
 
 use serde::{Deserialize, Serialize};
 
 /// Magic bytes opening every sync body, followed by the protocol version.
 pub const MAGIC: &[u8; 4] = b"RKS1";
-/// Current protocol version.
+/// Protocol version of every request without a listing, and of every response.
 pub const PROTOCOL_VERSION: u8 = 1;
 /// Most documents in one request or response.
 pub const MAX_DOCS: usize = 1_000;
@@ -32,6 +39,13 @@ pub const MAX_EXTENSION_BYTES: usize = 16 * 1024 * 1024;
 /// Extension tag reserved for the compact district index (iris codes of everyone recorded
 /// district-wide, for the offline step-2 check); filled by a later issue.
 pub const EXT_DISTRICT_INDEX: u8 = 1;
+/// Extension tag of the hub's answer to a listing request: one [`Listing`] page.
+pub const EXT_LISTING: u8 = 2;
+/// Protocol version of a request that carries a listing request ([`SyncRequest::listing`]):
+/// version 1 followed by the listing section. Hubs accept both versions.
+pub const PROTOCOL_VERSION_LISTING: u8 = 2;
+/// Most document ids in one [`Listing`] page.
+pub const MAX_LISTING_IDS: usize = 1_000;
 /// Chunk size agents use for blob uploads.
 pub const BLOB_CHUNK_BYTES: usize = 64 * 1024;
 /// Largest blob the hub accepts.
@@ -41,6 +55,9 @@ pub const MAX_BLOB_BYTES: u64 = 16 * 1024 * 1024;
 pub const SYNC_PATH: &str = "/v1/sync";
 /// HTTP path prefix of the blob endpoint (`/v1/blobs/{sha256}`).
 pub const BLOBS_PATH: &str = "/v1/blobs";
+/// Last path segment of a blob download (`GET /v1/blobs/{sha256}/data?permohonan=ID&offset=N`):
+/// the blob's bytes from `offset`, for an office whose application `permohonan` references it.
+pub const BLOB_DATA_SEGMENT: &str = "data";
 
 /// Why a body could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -106,6 +123,55 @@ pub struct SyncRequest {
     pub cursor: u64,
     /// Messages for documents.
     pub docs: Vec<DocMessage>,
+    /// A page of the full listing of this kecamatan's documents at the hub: the ids sorted
+    /// after this one (`""`: from the start). Sent only by an office restored from a backup;
+    /// `Some` makes the body version [`PROTOCOL_VERSION_LISTING`].
+    pub listing: Option<String>,
+}
+
+/// One page of the full listing (the [`EXT_LISTING`] extension of a response): ids of the
+/// documents of the peer's kecamatan the hub holds, sorted, after the requested id.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Listing {
+    /// Document ids, ascending.
+    pub ids: Vec<String>,
+    /// Whether more ids follow the last one (ask again after it).
+    pub more: bool,
+}
+
+impl Listing {
+    /// Encodes the extension's bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        put_u64(&mut out, self.ids.len() as u64);
+        for id in &self.ids {
+            put_bytes(&mut out, id.as_bytes());
+        }
+        out.push(u8::from(self.more));
+        out
+    }
+
+    /// Decodes the extension's bytes.
+    pub fn decode(mut buf: &[u8]) -> Result<Self, WireError> {
+        let r = &mut buf;
+        let n = get_count(r, "listing count", MAX_LISTING_IDS)?;
+        let mut ids = Vec::with_capacity(n);
+        for _ in 0..n {
+            ids.push(get_string(r, "listing id", MAX_ID_BYTES)?);
+        }
+        let more = match get_u8(r, "listing more")? {
+            0 => false,
+            1 => true,
+            tag => {
+                return Err(WireError::Tag {
+                    field: "listing more",
+                    tag,
+                });
+            }
+        };
+        end(r)?;
+        Ok(Listing { ids, more })
+    }
 }
 
 /// Hub → agent.
@@ -141,21 +207,36 @@ pub fn is_sha256_hex(s: &str) -> bool {
 impl SyncRequest {
     /// Encodes the request body (uncompressed).
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = header();
+        let mut out = match &self.listing {
+            None => header(),
+            Some(_) => header_version(PROTOCOL_VERSION_LISTING),
+        };
         put_u64(&mut out, self.cursor);
         put_docs(&mut out, &self.docs);
+        if let Some(after) = &self.listing {
+            put_bytes(&mut out, after.as_bytes());
+        }
         out
     }
 
-    /// Decodes a request body.
+    /// Decodes a request body (version [`PROTOCOL_VERSION`] or [`PROTOCOL_VERSION_LISTING`]).
     pub fn decode(mut buf: &[u8]) -> Result<Self, WireError> {
         check_len(buf.len())?;
         let r = &mut buf;
-        read_header(r)?;
+        let version = read_version(r, &[PROTOCOL_VERSION, PROTOCOL_VERSION_LISTING])?;
         let cursor = get_u64(r, "cursor")?;
         let docs = get_docs(r)?;
+        let listing = if version == PROTOCOL_VERSION_LISTING {
+            Some(get_string(r, "listing after", MAX_ID_BYTES)?)
+        } else {
+            None
+        };
         end(r)?;
-        Ok(SyncRequest { cursor, docs })
+        Ok(SyncRequest {
+            cursor,
+            docs,
+            listing,
+        })
     }
 
     /// Bytes of automerge payload in this request (for statistics).
@@ -236,22 +317,31 @@ fn check_len(len: usize) -> Result<(), WireError> {
 }
 
 fn header() -> Vec<u8> {
+    header_version(PROTOCOL_VERSION)
+}
+
+fn header_version(version: u8) -> Vec<u8> {
     let mut out = Vec::with_capacity(256);
     out.extend_from_slice(MAGIC);
-    out.push(PROTOCOL_VERSION);
+    out.push(version);
     out
 }
 
 fn read_header(r: &mut &[u8]) -> Result<(), WireError> {
+    read_version(r, &[PROTOCOL_VERSION]).map(|_| ())
+}
+
+/// Reads the magic and the version, which must be one of `accepted`.
+fn read_version(r: &mut &[u8], accepted: &[u8]) -> Result<u8, WireError> {
     if r.len() < 5 || &r[..4] != MAGIC {
         return Err(WireError::BadMagic);
     }
     let v = r[4];
     *r = &r[5..];
-    if v != PROTOCOL_VERSION {
+    if !accepted.contains(&v) {
         return Err(WireError::Version(v));
     }
-    Ok(())
+    Ok(v)
 }
 
 fn end(r: &mut &[u8]) -> Result<(), WireError> {
@@ -396,6 +486,7 @@ mod tests {
         let req = SyncRequest {
             cursor: u64::MAX,
             docs: resp.docs.clone(),
+            listing: None,
         };
         assert_eq!(SyncRequest::decode(&req.encode()).unwrap(), req);
         assert_eq!(req.payload_bytes(), 1000);
@@ -466,6 +557,66 @@ mod tests {
             let _ = SyncResponse::decode(&body);
             let _ = SyncRequest::decode(&body[..(i % body.len())]);
         }
+    }
+
+    #[test]
+    fn a_listing_request_is_version_2_and_one_without_is_unchanged_version_1() {
+        let plain = SyncRequest {
+            cursor: 5,
+            docs: sample().docs,
+            listing: None,
+        };
+        let v1 = plain.encode();
+        assert_eq!(v1[4], PROTOCOL_VERSION, "what older hubs read");
+        // Byte for byte the body of an agent that knows nothing of listings.
+        let mut old = header();
+        put_u64(&mut old, 5);
+        put_docs(&mut old, &plain.docs);
+        assert_eq!(v1, old);
+        for after in ["", "130104-01JD"] {
+            let req = SyncRequest {
+                listing: Some(after.into()),
+                ..plain.clone()
+            };
+            let body = req.encode();
+            assert_eq!(body[4], PROTOCOL_VERSION_LISTING);
+            assert_eq!(SyncRequest::decode(&body).unwrap(), req);
+            for cut in 5..body.len() {
+                assert!(SyncRequest::decode(&body[..cut]).is_err(), "cut at {cut}");
+            }
+        }
+        // Responses stay version 1 only.
+        let mut resp = sample().encode();
+        resp[4] = PROTOCOL_VERSION_LISTING;
+        assert_eq!(
+            SyncResponse::decode(&resp),
+            Err(WireError::Version(PROTOCOL_VERSION_LISTING))
+        );
+    }
+
+    #[test]
+    fn listing_pages_round_trip_and_are_bounded() {
+        let page = Listing {
+            ids: vec!["130104-a".into(), "130104-b".into()],
+            more: true,
+        };
+        assert_eq!(Listing::decode(&page.encode()).unwrap(), page);
+        assert_eq!(
+            Listing::decode(&Listing::default().encode()).unwrap(),
+            Listing::default()
+        );
+        let mut huge = Vec::new();
+        put_u64(&mut huge, MAX_LISTING_IDS as u64 + 1);
+        assert!(matches!(
+            Listing::decode(&huge),
+            Err(WireError::TooLarge {
+                field: "listing count",
+                ..
+            })
+        ));
+        let mut bad = page.encode();
+        *bad.last_mut().unwrap() = 7;
+        assert!(matches!(Listing::decode(&bad), Err(WireError::Tag { .. })));
     }
 
     #[test]

@@ -763,6 +763,7 @@ async fn push(c: &HubClient, doc: &mut PermohonanDoc) -> anyhow::Result<Vec<Stri
             .sync(
                 &SyncRequest {
                     cursor: 0,
+                    listing: None,
                     docs: vec![DocMessage {
                         id: id.clone(),
                         message: Some(m.encode()),

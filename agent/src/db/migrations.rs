@@ -32,6 +32,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "pulih",
         sql: include_str!("../../migrations/0101_pulih.sql"),
     },
+    Migration {
+        version: 110,
+        name: "unduh",
+        sql: include_str!("../../migrations/0110_unduh.sql"),
+    },
 ];
 
 /// Applies every migration not yet recorded; returns how many ran.

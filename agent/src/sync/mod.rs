@@ -9,6 +9,8 @@
 //!   resumes from SQLite after a restart, never holds the writer longer than one batch.
 //! - [`rows`]: the rows follow a document the hub sent (newer events after a restore from an
 //!   older backup, or a whole application the office does not have).
+//! - [`unduh`]: downloads for a restored office: the capture rows follow a document's
+//!   biometric section, photos and signatures come back as resumable, hash-checked blobs.
 //! - [`cli`]: `rekam-agent sync status` and `rekam-agent sync now`.
 
 pub mod cli;
@@ -16,6 +18,7 @@ pub mod client;
 pub mod daemon;
 pub mod rows;
 pub mod store;
+pub mod unduh;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -101,6 +101,14 @@ pub trait Tx {
         cursor: u64,
         limit: usize,
     ) -> Result<Vec<(String, u64)>, StorageError>;
+    /// Ids of the documents of `kecamatan`, ascending, after `after` (`""`: from the first),
+    /// at most `limit`: one page of the full listing a restored office walks.
+    fn doc_ids_after(
+        &self,
+        kecamatan: &str,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<String>, StorageError>;
     /// Appends to the audit log.
     fn audit(&self, entry: &AuditEntry) -> Result<(), StorageError>;
     /// Records a successful request of an office.

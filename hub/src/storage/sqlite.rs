@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS doc (
     updated_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS doc_feed ON doc(kecamatan, hub_seq);
+CREATE INDEX IF NOT EXISTS doc_listing ON doc(kecamatan, id);
 CREATE TABLE IF NOT EXISTS sync_state (
     peer  TEXT NOT NULL,
     id    TEXT NOT NULL,
@@ -203,6 +204,24 @@ impl Tx for SqliteTx<'_> {
         .map_err(db)?
         .collect::<Result<Vec<_>, _>>()
         .map_err(db)
+    }
+
+    fn doc_ids_after(
+        &self,
+        kecamatan: &str,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<String>, StorageError> {
+        let mut st = self
+            .0
+            .prepare_cached(
+                "SELECT id FROM doc WHERE kecamatan = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+            )
+            .map_err(db)?;
+        st.query_map(params![kecamatan, after, limit as i64], |r| r.get(0))
+            .map_err(db)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db)
     }
 
     fn audit(&self, e: &AuditEntry) -> Result<(), StorageError> {
@@ -584,6 +603,36 @@ mod tests {
         assert_eq!(s.load_doc("a").unwrap().unwrap().hub_seq, 3);
         assert_eq!(s.doc_ids(Some("130101")).unwrap(), vec!["a", "b"]);
         assert_eq!(s.doc_count().unwrap(), 3);
+    }
+
+    #[test]
+    fn the_listing_pages_one_kecamatan_in_id_order() {
+        let (_d, s) = open();
+        s.transaction(&mut |tx| {
+            for (id, k) in [
+                ("d", "130101"),
+                ("a", "130101"),
+                ("b", "130102"),
+                ("c", "130101"),
+            ] {
+                tx.save_doc(id, k, b"x", false)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let mut pages = Vec::new();
+        s.transaction(&mut |tx| {
+            pages.push(tx.doc_ids_after("130101", "", 2)?);
+            pages.push(tx.doc_ids_after("130101", "c", 2)?);
+            pages.push(tx.doc_ids_after("130101", "d", 2)?);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            pages,
+            vec![vec!["a", "c"], vec!["d"], Vec::<&str>::new()],
+            "only 130101's documents, resumable after any id"
+        );
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //! ([`PermohonanDoc::keadaan`], refusing a document whose events break the SOP the same way),
 //! stores the document and the new sync state, and answers with the hub's own
 //! sync message. It then adds the documents the hub itself changed for this office since the
-//! office's cursor (the return path of decisions). Sync states are decoded fresh for every
+//! office's cursor (the return path of decisions), and, if the office asks for it (a restored
+//! office, [`SyncRequest::listing`]), one page of the full listing of its kecamatan's
+//! documents ([`LISTING_LIMIT`] ids, the kecamatan taken from the peer certificate). Sync states are decoded fresh for every
 //! request, so a lost response or a replayed request changes nothing: the next exchange simply
 //! resends what the peer still lacks.
 //!
@@ -19,13 +21,15 @@ use automerge::{
     sync::{Message, State, SyncDoc as _},
 };
 use rekam_shared::document::{Keputusan, Penulis, PermohonanDoc, check_incoming};
-use rekam_shared::wire::{DocMessage, Refused, SyncRequest, SyncResponse};
+use rekam_shared::wire::{self, DocMessage, Listing, Refused, SyncRequest, SyncResponse};
 
 use crate::pki::PeerIdentity;
 use crate::storage::{AuditEntry, Storage, StorageError, Tx};
 
 /// Most documents from the hub's change feed added to one response.
 pub const FEED_LIMIT: usize = 200;
+/// Most ids in one page of the full listing.
+pub const LISTING_LIMIT: usize = 500;
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
@@ -119,6 +123,14 @@ pub fn process(
                 id,
                 message: msg.map(Message::encode),
             });
+        }
+        // The full listing, for a restored office: this peer's kecamatan only.
+        if let Some(after) = &req.listing {
+            let mut ids = tx.doc_ids_after(&peer.kecamatan, after, LISTING_LIMIT + 1)?;
+            let more = ids.len() > LISTING_LIMIT;
+            ids.truncate(LISTING_LIMIT);
+            resp.extensions
+                .push((wire::EXT_LISTING, Listing { ids, more }.encode()));
         }
         Ok(())
     })?;
