@@ -28,6 +28,9 @@ use crate::db::Db;
 
 /// Sync states of the documents in the current round.
 type StateMap = HashMap<String, State>;
+/// What applying one response leaves: the sync states, the documents it touched, and where
+/// the listing walk goes on.
+type Applied = (StateMap, Vec<String>, Option<String>);
 /// A document id and this office's message for it (None: nothing to say).
 type Outgoing = (String, Option<Vec<u8>>);
 
@@ -366,7 +369,7 @@ pub async fn round(
         let refused = resp.refused;
         let (st, touched, next_listing) = db
             .write(
-                move |tx| -> Result<(HashMap<String, State>, Vec<String>, Option<String>), SyncError> {
+                move |tx| -> Result<Applied, SyncError> {
                     let mut st = st;
                     let mut touched = Vec::new();
                     for d in &resp_docs {
