@@ -32,6 +32,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "pulih",
         sql: include_str!("../../migrations/0101_pulih.sql"),
     },
+    Migration {
+        version: 130,
+        name: "indeks",
+        sql: include_str!("../../migrations/0130_indeks.sql"),
+    },
 ];
 
 /// Applies every migration not yet recorded; returns how many ran.
