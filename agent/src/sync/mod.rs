@@ -74,9 +74,8 @@ impl HubConfig {
 
     /// Age after which the district index is stale.
     pub fn index_max_age(&self) -> chrono::TimeDelta {
-        chrono::TimeDelta::hours(
-            i64::try_from(self.index_max_age_hours).unwrap_or(i64::MAX / 3_600_000),
-        )
+        // Capped at about 100,000 years so a huge setting cannot overflow.
+        chrono::TimeDelta::hours(self.index_max_age_hours.min(1 << 30) as i64)
     }
 }
 
