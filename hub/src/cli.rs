@@ -254,6 +254,10 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let storage: Arc<dyn Storage> = Arc::new(open_storage(&args.data)?);
         let started = std::time::Instant::now();
         let docs = storage.doc_count()?;
+        let diindeks = crate::index::isi_awal(storage.as_ref())?;
+        if diindeks > 0 {
+            tracing::info!(entries = diindeks, "district index filled from stored documents");
+        }
         // The district dedup index, from every stored application, built while the hub
         // already serves (new applications wait for it); applications recorded but not yet
         // decided (the hub stopped in between) are decided then.

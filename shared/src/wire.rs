@@ -36,8 +36,8 @@ pub const MAX_REASON_BYTES: usize = 1_024;
 pub const MAX_EXTENSIONS: usize = 16;
 /// Largest extension section.
 pub const MAX_EXTENSION_BYTES: usize = 16 * 1024 * 1024;
-/// Extension tag reserved for the compact district index (iris codes of everyone recorded
-/// district-wide, for the offline step-2 check); filled by a later issue.
+/// Extension tag of the district index (see [`crate::index`] and `docs/district-index.md`): in a
+/// request the agent's index version, in a response a bounded chunk of entries past it.
 pub const EXT_DISTRICT_INDEX: u8 = 1;
 /// Extension tag of the hub's answer to a listing request: one [`Listing`] page.
 pub const EXT_LISTING: u8 = 2;
@@ -127,6 +127,10 @@ pub struct SyncRequest {
     /// after this one (`""`: from the start). Sent only by an office restored from a backup;
     /// `Some` makes the body version [`PROTOCOL_VERSION_LISTING`].
     pub listing: Option<String>,
+    /// Extension sections `(tag, bytes)`, e.g. [`EXT_DISTRICT_INDEX`] with the agent's index
+    /// version. Encoded after the documents only when there is at least one, so a request
+    /// without any is byte-for-byte what older agents send.
+    pub extensions: Vec<(u8, Vec<u8>)>,
 }
 
 /// One page of the full listing (the [`EXT_LISTING`] extension of a response): ids of the
@@ -216,6 +220,9 @@ impl SyncRequest {
         if let Some(after) = &self.listing {
             put_bytes(&mut out, after.as_bytes());
         }
+        if !self.extensions.is_empty() {
+            put_extensions(&mut out, &self.extensions);
+        }
         out
     }
 
@@ -231,11 +238,17 @@ impl SyncRequest {
         } else {
             None
         };
+        let extensions = if r.is_empty() {
+            Vec::new()
+        } else {
+            get_extensions(r)?
+        };
         end(r)?;
         Ok(SyncRequest {
             cursor,
             docs,
             listing,
+            extensions,
         })
     }
 
@@ -260,11 +273,7 @@ impl SyncResponse {
             put_bytes(&mut out, r.id.as_bytes());
             put_bytes(&mut out, r.reason.as_bytes());
         }
-        put_u64(&mut out, self.extensions.len() as u64);
-        for (tag, bytes) in &self.extensions {
-            out.push(*tag);
-            put_bytes(&mut out, bytes);
-        }
+        put_extensions(&mut out, &self.extensions);
         out
     }
 
@@ -287,13 +296,7 @@ impl SyncResponse {
             let reason = get_string(r, "refused reason", MAX_REASON_BYTES)?;
             refused.push(Refused { id, reason });
         }
-        let n = get_count(r, "extension count", MAX_EXTENSIONS)?;
-        let mut extensions = Vec::with_capacity(n);
-        for _ in 0..n {
-            let tag = get_u8(r, "extension tag")?;
-            let bytes = get_bytes(r, "extension", MAX_EXTENSION_BYTES)?.to_vec();
-            extensions.push((tag, bytes));
-        }
+        let extensions = get_extensions(r)?;
         end(r)?;
         Ok(SyncResponse {
             cursor,
@@ -303,6 +306,33 @@ impl SyncResponse {
             extensions,
         })
     }
+}
+
+/// The bytes of the first extension section tagged `tag`, if any.
+pub fn extension(extensions: &[(u8, Vec<u8>)], tag: u8) -> Option<&[u8]> {
+    extensions
+        .iter()
+        .find(|(t, _)| *t == tag)
+        .map(|(_, b)| b.as_slice())
+}
+
+fn put_extensions(out: &mut Vec<u8>, extensions: &[(u8, Vec<u8>)]) {
+    put_u64(out, extensions.len() as u64);
+    for (tag, bytes) in extensions {
+        out.push(*tag);
+        put_bytes(out, bytes);
+    }
+}
+
+fn get_extensions(r: &mut &[u8]) -> Result<Vec<(u8, Vec<u8>)>, WireError> {
+    let n = get_count(r, "extension count", MAX_EXTENSIONS)?;
+    let mut extensions = Vec::with_capacity(n);
+    for _ in 0..n {
+        let tag = get_u8(r, "extension tag")?;
+        let bytes = get_bytes(r, "extension", MAX_EXTENSION_BYTES)?.to_vec();
+        extensions.push((tag, bytes));
+    }
+    Ok(extensions)
 }
 
 fn check_len(len: usize) -> Result<(), WireError> {
@@ -352,7 +382,7 @@ fn end(r: &mut &[u8]) -> Result<(), WireError> {
     }
 }
 
-fn put_u64(out: &mut Vec<u8>, mut v: u64) {
+pub(crate) fn put_u64(out: &mut Vec<u8>, mut v: u64) {
     // LEB128.
     loop {
         let byte = (v & 0x7f) as u8;
@@ -365,7 +395,7 @@ fn put_u64(out: &mut Vec<u8>, mut v: u64) {
     }
 }
 
-fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+pub(crate) fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
     put_u64(out, b.len() as u64);
     out.extend_from_slice(b);
 }
@@ -384,13 +414,13 @@ fn put_docs(out: &mut Vec<u8>, docs: &[DocMessage]) {
     }
 }
 
-fn get_u8(r: &mut &[u8], field: &'static str) -> Result<u8, WireError> {
+pub(crate) fn get_u8(r: &mut &[u8], field: &'static str) -> Result<u8, WireError> {
     let (&b, rest) = r.split_first().ok_or(WireError::Truncated(field))?;
     *r = rest;
     Ok(b)
 }
 
-fn get_u64(r: &mut &[u8], field: &'static str) -> Result<u64, WireError> {
+pub(crate) fn get_u64(r: &mut &[u8], field: &'static str) -> Result<u64, WireError> {
     let mut v: u64 = 0;
     for shift in (0..64).step_by(7) {
         let b = get_u8(r, field)?;
@@ -406,7 +436,11 @@ fn get_u64(r: &mut &[u8], field: &'static str) -> Result<u64, WireError> {
     })
 }
 
-fn get_count(r: &mut &[u8], field: &'static str, max: usize) -> Result<usize, WireError> {
+pub(crate) fn get_count(
+    r: &mut &[u8],
+    field: &'static str,
+    max: usize,
+) -> Result<usize, WireError> {
     let n = get_u64(r, field)?;
     if n > max as u64 {
         return Err(WireError::TooLarge {
@@ -418,7 +452,11 @@ fn get_count(r: &mut &[u8], field: &'static str, max: usize) -> Result<usize, Wi
     Ok(n as usize)
 }
 
-fn get_bytes<'a>(r: &mut &'a [u8], field: &'static str, max: usize) -> Result<&'a [u8], WireError> {
+pub(crate) fn get_bytes<'a>(
+    r: &mut &'a [u8],
+    field: &'static str,
+    max: usize,
+) -> Result<&'a [u8], WireError> {
     let n = get_count(r, field, max)?;
     if r.len() < n {
         return Err(WireError::Truncated(field));
@@ -428,7 +466,11 @@ fn get_bytes<'a>(r: &mut &'a [u8], field: &'static str, max: usize) -> Result<&'
     Ok(b)
 }
 
-fn get_string(r: &mut &[u8], field: &'static str, max: usize) -> Result<String, WireError> {
+pub(crate) fn get_string(
+    r: &mut &[u8],
+    field: &'static str,
+    max: usize,
+) -> Result<String, WireError> {
     let b = get_bytes(r, field, max)?;
     String::from_utf8(b.to_vec()).map_err(|_| WireError::Utf8(field))
 }
@@ -487,9 +529,23 @@ mod tests {
             cursor: u64::MAX,
             docs: resp.docs.clone(),
             listing: None,
+            extensions: Vec::new(),
         };
         assert_eq!(SyncRequest::decode(&req.encode()).unwrap(), req);
         assert_eq!(req.payload_bytes(), 1000);
+        // With an extension section: still decodes, and without one the body is exactly
+        // the version-1 layout older hubs read (no trailing bytes).
+        let with_ext = SyncRequest {
+            extensions: vec![(EXT_DISTRICT_INDEX, vec![7])],
+            ..req.clone()
+        };
+        let bytes = with_ext.encode();
+        assert_eq!(SyncRequest::decode(&bytes).unwrap(), with_ext);
+        assert_eq!(bytes.len(), req.encode().len() + 4);
+        assert_eq!(
+            extension(&with_ext.extensions, EXT_DISTRICT_INDEX),
+            Some(&[7u8][..])
+        );
         let empty = SyncRequest::default();
         assert_eq!(SyncRequest::decode(&empty.encode()).unwrap(), empty);
     }
@@ -501,8 +557,9 @@ mod tests {
             SyncRequest::decode(b"RKS1\x07\x00\x00"),
             Err(WireError::Version(7))
         );
+        // An empty extension list is accepted; a byte after it is trailing.
         let mut body = SyncRequest::default().encode();
-        body.push(0);
+        body.extend([0, 0]);
         assert_eq!(SyncRequest::decode(&body), Err(WireError::Trailing(1)));
         let full = sample().encode();
         for cut in 5..full.len() {
@@ -565,6 +622,7 @@ mod tests {
             cursor: 5,
             docs: sample().docs,
             listing: None,
+            extensions: Vec::new(),
         };
         let v1 = plain.encode();
         assert_eq!(v1[4], PROTOCOL_VERSION, "what older hubs read");
@@ -581,6 +639,12 @@ mod tests {
             let body = req.encode();
             assert_eq!(body[4], PROTOCOL_VERSION_LISTING);
             assert_eq!(SyncRequest::decode(&body).unwrap(), req);
+            // A listing and the district index's request section together.
+            let both = SyncRequest {
+                extensions: vec![(EXT_DISTRICT_INDEX, vec![7; 8])],
+                ..req.clone()
+            };
+            assert_eq!(SyncRequest::decode(&both.encode()).unwrap(), both);
             for cut in 5..body.len() {
                 assert!(SyncRequest::decode(&body[..cut]).is_err(), "cut at {cut}");
             }

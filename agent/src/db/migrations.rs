@@ -37,6 +37,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "unduh",
         sql: include_str!("../../migrations/0110_unduh.sql"),
     },
+    Migration {
+        version: 130,
+        name: "indeks",
+        sql: include_str!("../../migrations/0130_indeks.sql"),
+    },
 ];
 
 /// Applies every migration not yet recorded; returns how many ran.

@@ -93,13 +93,19 @@ impl SyncHandle {
 
 /// Starts the daemon as a background task on the current tokio runtime. `offset` is the
 /// office's UTC offset (local days of rows built from the hub's documents).
-pub fn spawn(db: Db, cfg: HubConfig, offset: FixedOffset) -> SyncHandle {
+/// `indeks` is the district index the desks search; each round's download feeds it.
+pub fn spawn(
+    db: Db,
+    cfg: HubConfig,
+    offset: FixedOffset,
+    indeks: Arc<crate::cek::IndeksKabupaten>,
+) -> SyncHandle {
     let handle = SyncHandle {
         status: Arc::new(Mutex::new(SyncStatus::default())),
         wake: Arc::new(Notify::new()),
     };
     let h = handle.clone();
-    tokio::spawn(async move { run(db, cfg, offset, h).await });
+    tokio::spawn(async move { run(db, cfg, offset, indeks, h).await });
     handle
 }
 
@@ -107,7 +113,13 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-async fn run(db: Db, cfg: HubConfig, offset: FixedOffset, handle: SyncHandle) {
+async fn run(
+    db: Db,
+    cfg: HubConfig,
+    offset: FixedOffset,
+    indeks: Arc<crate::cek::IndeksKabupaten>,
+    handle: SyncHandle,
+) {
     let mut client: Option<HubClient> = None;
     let mut failures: u32 = 0;
     let mut bytes = WireBytes::default();
@@ -120,17 +132,24 @@ async fn run(db: Db, cfg: HubConfig, offset: FixedOffset, handle: SyncHandle) {
         }
         let started = Instant::now();
         let result = match &client {
-            Some(c) => round(&db, c, &cfg, offset, &mut bytes).await,
+            Some(c) => match round(&db, c, &cfg, offset, &mut bytes).await {
+                // Documents first; then the district index, in bounded chunks.
+                Ok(stats) => super::indeks::unduh(&db, c, &indeks, &mut bytes)
+                    .await
+                    .map(|n| RoundStats { indeks: n, ..stats }),
+                Err(e) => Err(e),
+            },
             None => Err(SyncError::Config("hub client not configured".into())),
         };
         let ok = result.is_ok();
         match &result {
             Ok(stats) => {
                 failures = 0;
-                if stats.docs > 0 || stats.blobs > 0 {
+                if stats.docs > 0 || stats.blobs > 0 || stats.indeks > 0 {
                     tracing::info!(
                         docs = stats.docs,
                         blobs = stats.blobs,
+                        indeks = stats.indeks,
                         exchanges = stats.exchanges,
                         ms = started.elapsed().as_millis() as u64,
                         "sync round done"
@@ -245,6 +264,8 @@ pub struct RoundStats {
     pub blobs: usize,
     /// HTTP sync exchanges.
     pub exchanges: usize,
+    /// District index entries received.
+    pub indeks: usize,
 }
 
 /// One sync round: documents, then blobs.
@@ -296,6 +317,7 @@ pub async fn round(
             .await?;
         states = st;
         let mut req = SyncRequest {
+            extensions: Vec::new(),
             cursor,
             docs: Vec::new(),
             listing: listing.clone(),

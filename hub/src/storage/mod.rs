@@ -77,6 +77,8 @@ pub struct Office {
 /// Upload state of a blob.
 pub use rekam_shared::wire::BlobStatus;
 
+use rekam_shared::index::{EntriIndeks, IsiIndeks};
+
 /// Operations available inside a transaction.
 pub trait Tx {
     /// Loads a document.
@@ -116,6 +118,18 @@ pub trait Tx {
     /// Puts application `id` on the durable dedup queue, waiting since `at` (RFC 3339).
     /// Already queued: keeps the older time.
     fn enqueue_dedup(&self, id: &str, at: &str) -> Result<(), StorageError>;
+
+    // The district index (see `crate::index`).
+
+    /// The index entry of application `id` (content, or a tombstone), if it was ever indexed.
+    fn index_entry(&self, id: &str) -> Result<Option<EntriIndeks>, StorageError>;
+    /// Writes the entry of application `id` (`None`: a tombstone) under the next sequence
+    /// number, which it returns.
+    fn index_put(&self, id: &str, isi: Option<&IsiIndeks>) -> Result<u64, StorageError>;
+    /// Entries with a sequence number above `versi`, in order, at most `limit`.
+    fn index_since(&self, versi: u64, limit: usize) -> Result<Vec<EntriIndeks>, StorageError>;
+    /// The highest sequence number (0 for an empty index).
+    fn index_head(&self) -> Result<u64, StorageError>;
 }
 
 /// The hub's storage.

@@ -10,6 +10,8 @@ use std::sync::Mutex;
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
+use rekam_shared::index::{EntriIndeks, IsiIndeks};
+
 use super::{
     AuditEntry, BlobStatus, Office, Rescan, RescanStatus, Storage, StorageError, StoredDoc, Tx,
 };
@@ -68,6 +70,15 @@ CREATE TABLE IF NOT EXISTS dedup_rescan (
     berubah    INTEGER NOT NULL DEFAULT 0,
     status     TEXT NOT NULL DEFAULT 'berjalan',
     selesai    TEXT
+);
+CREATE TABLE IF NOT EXISTS district_index (
+    seq           INTEGER PRIMARY KEY,
+    permohonan_id TEXT NOT NULL UNIQUE,
+    kecamatan     TEXT,
+    tanggal_rekam TEXT,
+    nik           TEXT,
+    keputusan     TEXT,
+    kunci         BLOB
 );
 ";
 
@@ -256,6 +267,93 @@ impl Tx for SqliteTx<'_> {
             .map_err(db)?;
         Ok(())
     }
+
+    // The district index: one row per application ever indexed; a row with a NULL key is a
+    // tombstone. Rewriting a row gives it the next sequence number, so the head only grows.
+
+    fn index_entry(&self, id: &str) -> Result<Option<EntriIndeks>, StorageError> {
+        let mut st = self
+            .0
+            .prepare_cached(&format!("{INDEX_SELECT} WHERE permohonan_id = ?1"))
+            .map_err(db)?;
+        st.query_row([id], index_row).optional().map_err(db)
+    }
+
+    fn index_put(&self, id: &str, isi: Option<&IsiIndeks>) -> Result<u64, StorageError> {
+        let seq: i64 = self
+            .0
+            .query_row(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM district_index",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
+        self.0
+            .execute(
+                "INSERT INTO district_index(seq, permohonan_id, kecamatan, tanggal_rekam, nik,
+                   keputusan, kunci) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT(permohonan_id) DO UPDATE SET seq = excluded.seq,
+                   kecamatan = excluded.kecamatan, tanggal_rekam = excluded.tanggal_rekam,
+                   nik = excluded.nik, keputusan = excluded.keputusan, kunci = excluded.kunci",
+                params![
+                    seq,
+                    id,
+                    isi.map(|i| &i.kecamatan),
+                    isi.map(|i| &i.tanggal_rekam),
+                    isi.map(|i| &i.nik),
+                    isi.and_then(|i| i.keputusan.as_ref()),
+                    isi.map(|i| &i.kunci),
+                ],
+            )
+            .map_err(db)?;
+        Ok(seq as u64)
+    }
+
+    fn index_since(&self, versi: u64, limit: usize) -> Result<Vec<EntriIndeks>, StorageError> {
+        let mut st = self
+            .0
+            .prepare_cached(&format!(
+                "{INDEX_SELECT} WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+            ))
+            .map_err(db)?;
+        st.query_map(params![versi as i64, limit as i64], index_row)
+            .map_err(db)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db)
+    }
+
+    fn index_head(&self) -> Result<u64, StorageError> {
+        self.0
+            .query_row(
+                "SELECT COALESCE(MAX(seq), 0) FROM district_index",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(db)
+    }
+}
+
+const INDEX_SELECT: &str = "SELECT seq, permohonan_id, kecamatan, tanggal_rekam, nik, keputusan,
+    kunci FROM district_index";
+
+fn index_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EntriIndeks> {
+    let kunci: Option<Vec<u8>> = r.get(6)?;
+    let isi = match kunci {
+        None => None,
+        Some(kunci) => Some(IsiIndeks {
+            kecamatan: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+            tanggal_rekam: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+            nik: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+            keputusan: r.get(5)?,
+            kunci,
+        }),
+    };
+    Ok(EntriIndeks {
+        seq: r.get::<_, i64>(0)? as u64,
+        permohonan_id: r.get(1)?,
+        isi,
+    })
 }
 
 impl Storage for SqliteStorage {

@@ -132,9 +132,22 @@ pub fn process(
             resp.extensions
                 .push((wire::EXT_LISTING, Listing { ids, more }.encode()));
         }
+        resp.extensions.push(index_section(tx, req)?);
         Ok(())
     })?;
     Ok((resp, outcome))
+}
+
+/// The district index section of the response: a chunk past the version the office sent, or
+/// (an office that sent none) only the hub's head, which tells it this hub has an index.
+/// An unreadable request section is answered like none (the office keeps its version).
+fn index_section(tx: &dyn Tx, req: &SyncRequest) -> Result<(u8, Vec<u8>), StorageError> {
+    use rekam_shared::index::PermintaanIndeks;
+    use rekam_shared::wire::{EXT_DISTRICT_INDEX, extension};
+    let asked = extension(&req.extensions, EXT_DISTRICT_INDEX)
+        .and_then(|b| PermintaanIndeks::decode(b).ok());
+    let bagian = crate::index::bagian(tx, asked)?;
+    Ok((EXT_DISTRICT_INDEX, bagian.encode()))
 }
 
 fn load_state(tx: &dyn Tx, peer: &str, id: &str) -> Result<State, StorageError> {
@@ -184,7 +197,7 @@ fn one_doc(tx: &dyn Tx, peer: &PeerIdentity, d: &DocMessage) -> Result<DocResult
             }
             // The events must be a run of the SOP (or a valid beginning of one): replayed
             // through the one state machine, with their own timestamps.
-            let checked = PermohonanDoc::from_automerge(doc);
+            let mut checked = PermohonanDoc::from_automerge(doc);
             if let Err(pelanggaran) = checked.keadaan() {
                 return Ok(Err(format!("SOP: {pelanggaran}")));
             }
@@ -196,8 +209,9 @@ fn one_doc(tx: &dyn Tx, peer: &PeerIdentity, d: &DocMessage) -> Result<DocResult
             if let Err(e) = checked.biometrik() {
                 return Ok(Err(format!("biometrik: {e}")));
             }
+            tx.save_doc(&d.id, &peer.kecamatan, &checked.save(), false)?;
+            crate::index::perbarui(tx, &d.id, &peer.kecamatan, &checked)?;
             doc = checked.into_automerge();
-            tx.save_doc(&d.id, &peer.kecamatan, &doc.save(), false)?;
             updated = true;
         }
     }
@@ -293,6 +307,7 @@ pub fn decide(storage: &dyn Storage, id: &str, k: &Keputusan) -> Result<(), Deci
             return Ok(());
         }
         tx.save_doc(id, &stored.kecamatan, &doc.save(), true)?;
+        crate::index::perbarui(tx, id, &stored.kecamatan, &doc)?;
         tx.audit(&AuditEntry {
             at: now(),
             actor: k.oleh.clone(),

@@ -101,6 +101,7 @@ impl Office {
         let mut refused = Vec::new();
         for round in 1..=10 {
             let mut req = SyncRequest {
+                extensions: Vec::new(),
                 cursor: self.cursor,
                 listing: None,
                 docs: Vec::new(),
@@ -181,6 +182,7 @@ fn replaying_a_request_changes_nothing() {
     let (id, d, st) = &mut o.docs[0];
     let m1 = d.automerge().sync().generate_sync_message(st).unwrap();
     let req1 = SyncRequest {
+        extensions: Vec::new(),
         cursor: 0,
         listing: None,
         docs: vec![DocMessage {
@@ -196,6 +198,7 @@ fn replaying_a_request_changes_nothing() {
         .unwrap();
     let m2 = d.automerge().sync().generate_sync_message(st).unwrap();
     let req2 = SyncRequest {
+        extensions: Vec::new(),
         cursor: 0,
         listing: None,
         docs: vec![DocMessage {
@@ -343,6 +346,7 @@ fn hub_decision_returns_to_the_office() {
 fn garbage_messages_are_refused_not_fatal() {
     let (_d, s) = hub();
     let req = SyncRequest {
+        extensions: Vec::new(),
         cursor: 0,
         listing: None,
         docs: vec![
