@@ -168,8 +168,10 @@ pub fn index_load(data: &Path, applications: u64, fingers: usize) -> anyhow::Res
     } else {
         0.0
     };
-    let mut config = rekam_shared::bio::gallery::GalleryConfig::default();
-    config.search_threads = 0;
+    let config = rekam_shared::bio::gallery::GalleryConfig {
+        search_threads: 0,
+        ..Default::default()
+    };
     let dedup = Dedup::new(IrisShape::OPEN_IRIS, config);
     let before = resident_bytes();
     let t = Instant::now();

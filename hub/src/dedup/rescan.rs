@@ -203,12 +203,11 @@ pub fn run(
     };
     // The cursor and the count are written together; counted from the ids, in case.
     let mut diproses = from as u64;
-    let mut kali_ini = 0;
     let mut belum_dicatat = 0;
-    for id in &ids[from..] {
+    for (i, id) in ids[from..].iter().enumerate() {
+        let kali_ini = i as u64 + 1;
         let hasil = dedup.rescan_one(storage, id, mulai, rescan.generasi)?;
         diproses += 1;
-        kali_ini += 1;
         belum_dicatat += 1;
         match hasil {
             Direscan::Berubah(_) => report.berubah += 1,
