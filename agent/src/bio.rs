@@ -111,6 +111,11 @@ impl LocalGallery {
         self.len() == 0
     }
 
+    /// The application ids of the persons.
+    pub fn ids(&self) -> impl Iterator<Item = &String> {
+        self.nik.keys()
+    }
+
     /// Adds (or replaces) a recorded person.
     pub fn tambah(&mut self, permohonan_id: &str, nik: &str, probe: &Probe) {
         self.tambah_person(permohonan_id, nik, person_of(probe));

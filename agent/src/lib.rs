@@ -62,12 +62,14 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
 pub async fn start_with_clock(config: Config, clock: clock::Clock) -> anyhow::Result<Running> {
     config.validate()?;
     let (lock, db) = cli::open_for_serve(&config)?;
-    if let Some(hub) = config.hub.clone() {
-        sync::spawn(db.clone(), hub, config.offset());
-    }
+    let hub = config.hub.clone();
+    let offset = config.offset();
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
-    let state = web::AppState::new(config, db, clock).await?;
+    let state = web::AppState::new(config, db.clone(), clock).await?;
+    if let Some(hub) = hub {
+        sync::spawn(db, hub, offset, state.indeks.clone());
+    }
     let cek = state.cek.clone();
     let app = web::router(state);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -606,46 +606,87 @@ async fn absent_and_slow_devices_give_clear_messages() {
     assert!(r.body["error"].as_str().unwrap().contains("tidak menjawab"));
 }
 
+/// A district index as the sync daemon builds it from the hub's entries: subjects `subjek`
+/// recorded at kecamatan 130102 (Ranah Pesisir) on 2026-11-20 (compact keys).
+fn indeks_kabupaten(
+    subjek: &[u64],
+    maks_umur: chrono::TimeDelta,
+) -> std::sync::Arc<rekam_agent::cek::IndeksKabupaten> {
+    use rekam_shared::index::{EntriIndeks, IsiIndeks, kunci_dari};
+    let iris = |s: u64, eye: u8| {
+        rekam_agent::bio::parse_iris(&rekam_agent::bio::synth_iris(s, eye, 99).unwrap().0).unwrap()
+    };
+    let entri: Vec<EntriIndeks> = subjek
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| EntriIndeks {
+            seq: i as u64 + 1,
+            permohonan_id: format!("kantor-lain-{s}"),
+            isi: Some(IsiIndeks {
+                kecamatan: "130102".into(),
+                tanggal_rekam: "2026-11-20T03:00:00Z".into(),
+                nik: format!("13010{s:011}"),
+                keputusan: Some("unik".into()),
+                kunci: kunci_dari(Some(&iris(s, 0)), Some(&iris(s, 1))),
+            }),
+        })
+        .collect();
+    let offset = chrono::FixedOffset::east_opt(7 * 3600).unwrap();
+    let indeks = std::sync::Arc::new(rekam_agent::cek::IndeksKabupaten::new(offset, maks_umur));
+    let per = chrono::DateTime::parse_from_rfc3339("2026-11-30T09:05:00Z")
+        .unwrap()
+        .to_utc();
+    indeks.terapkan(&entri, entri.len() as u64, Some(per));
+    indeks
+}
+
 #[tokio::test]
 async fn district_index_is_searched_and_reported() {
-    use rekam_agent::cek::{EntriIris, IndeksIris};
     let o = office().await;
     let reg = o.login("reg").await;
-    // The hub's index holds subject 8 (recorded at another office) and two others.
-    let iris = |s: u64, eye: u8| rekam_agent::bio::synth_iris(s, eye, 99).unwrap().0;
-    let entries = [8u64, 101, 102].map(|s| EntriIris {
-        permohonan_id: format!("kantor-lain-{s}"),
-        nik: format!("13010{s:011}"),
-        kanan: Some(iris(s, 0)),
-        kiri: Some(iris(s, 1)),
-    });
-    let tanggal = date(2026, 11, 20);
-    o.running
-        .cek
-        .set_distrik(Some(std::sync::Arc::new(IndeksIris::new(entries, tanggal))));
+    // The hub's index holds subject 8 (recorded at another office) and two others; a very
+    // large age limit keeps it fresh for this test.
+    let indeks = indeks_kabupaten(&[8, 101, 102], chrono::TimeDelta::days(100_000));
+    o.running.cek.set_distrik(Some(indeks));
 
     o.subjek(9).await;
     let (_, v) = sampai_antrian(&o, &reg, dewasa(80)).await;
     assert_eq!(v["status"], "menunggu_perekaman", "{v}");
     assert_eq!(
         v["cek_biometrik"]["cakupan"],
-        "0 lokal + 3 distrik, indeks 2026-11-20"
+        "0 lokal + 3 kabupaten, indeks per 2026-11-30 16:05"
     );
+    assert!(v["cek_biometrik"].get("peringatan").is_none(), "{v}");
 
     o.subjek(8).await;
     let (_, v) = sampai_antrian(&o, &reg, dewasa(81)).await;
     assert_eq!(v["status"], "sudah_rekam", "{v}");
-    assert_eq!(v["cek_biometrik"]["cocok"][0]["sumber"], "distrik");
-    assert_eq!(
-        v["cek_biometrik"]["cocok"][0]["permohonan_id"],
-        "kantor-lain-8"
-    );
+    let c = &v["cek_biometrik"]["cocok"][0];
+    assert_eq!(c["sumber"], "distrik");
+    assert_eq!(c["permohonan_id"], "kantor-lain-8");
+    assert_eq!(c["asal"]["kecamatan"], "130102");
+    assert_eq!(c["asal"]["tanggal"], "2026-11-20");
+    assert_eq!(c["asal"]["keputusan"], "unik");
+    let k = v["keadaan"]["keterangan"].as_str().unwrap();
     assert!(
-        v["keadaan"]["keterangan"]
-            .as_str()
-            .unwrap()
-            .contains("distrik")
+        k.starts_with("Sudah direkam di Kecamatan Ranah Pesisir pada 20 November 2026 (permohonan kantor-lain-8"),
+        "{k}"
     );
+}
+
+#[tokio::test]
+async fn a_stale_district_index_warns_in_the_answer() {
+    let o = office().await;
+    let reg = o.login("reg").await;
+    // Age limit zero: the index is already too old.
+    let indeks = indeks_kabupaten(&[101], chrono::TimeDelta::zero());
+    o.running.cek.set_distrik(Some(indeks));
+    o.subjek(9).await;
+    let (_, v) = sampai_antrian(&o, &reg, dewasa(82)).await;
+    assert_eq!(v["status"], "menunggu_perekaman", "{v}");
+    let w = v["cek_biometrik"]["peringatan"].as_str().unwrap();
+    assert!(w.contains("sudah lama tidak diperbarui"), "{w}");
+    assert!(w.contains("2026-11-30 16:05"), "{w}");
 }
 
 #[tokio::test]

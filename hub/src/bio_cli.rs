@@ -14,6 +14,8 @@
 //!   gallery: memory per person, the planted duplicates' second recordings and as many new
 //!   persons searched against it; missed and false duplicates at the configured thresholds and
 //!   the search time (p50, p99).
+//! - `index-load --data DIR --applications N`: hub start to a complete dedup index (fills a
+//!   scratch hub storage, then times the rebuild).
 //!
 //! Errors name the file (and line) at fault. Nothing prints biometric data.
 
@@ -103,12 +105,25 @@ enum BioCommand {
         /// the shape the offices send (open-iris).
         #[arg(long, default_value = "16,256,2,2")]
         iris_shape: String,
-        /// Threads building the gallery.
+        /// Threads building the gallery, and used by each search.
         #[arg(long, default_value_t = 2)]
         threads: usize,
         /// Seed of the district.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+    /// Hub start to a complete dedup index: fills DATA (a hub data folder, kept for reruns)
+    /// up to N decided synthetic applications, then times the index rebuild a hub start does.
+    IndexLoad {
+        /// Hub data folder to fill (a scratch folder, never a live hub's).
+        #[arg(long)]
+        data: PathBuf,
+        /// Applications to store.
+        #[arg(long)]
+        applications: u64,
+        /// Fingers per application (0..=10), besides both irises.
+        #[arg(long, default_value_t = 10)]
+        fingers: usize,
     },
 }
 
@@ -166,6 +181,19 @@ pub fn run(args: BioArgs) -> anyhow::Result<()> {
                 ..DistrictSpec::default()
             };
             let r = district(spec, new_persons, threads.max(1));
+            print!("{}", r.report());
+            Ok(())
+        }
+        BioCommand::IndexLoad {
+            data,
+            applications,
+            fingers,
+        } => {
+            if fingers > 10 {
+                bail!("--fingers must be 0..=10");
+            }
+            let _kunci = crate::cli::lock_data(&data)?;
+            let r = crate::dedup::index_bench::index_load(&data, applications, fingers)?;
             print!("{}", r.report());
             Ok(())
         }
@@ -518,6 +546,8 @@ pub struct DistrictResult {
     /// Search time per probe, milliseconds: p50, p99.
     pub p50_ms: f64,
     pub p99_ms: f64,
+    /// Threads each search used.
+    pub search_threads: usize,
 }
 
 impl DistrictResult {
@@ -529,7 +559,7 @@ impl DistrictResult {
             "gallery          {} persons, built in {:.1} s, {}\n\
              duplicates       {} planted: {} found ({:.2} %), {} cases for a person, {} missed ({:.2} %)\n\
              new persons      {}: {} false duplicates ({:.3} %), {} cases for a person ({:.2} %)\n\
-             search           p50 {:.1} ms, p99 {:.1} ms (one thread)\n",
+             search           p50 {:.1} ms, p99 {:.1} ms ({} thread(s) per search)\n",
             self.persons,
             self.build_seconds,
             self.bytes_per_person
@@ -551,6 +581,7 @@ impl DistrictResult {
             pct(self.new_cases, self.new_persons),
             self.p50_ms,
             self.p99_ms,
+            self.search_threads,
         )
     }
 }
@@ -586,7 +617,10 @@ pub fn district(spec: DistrictSpec, new_persons: Option<u64>, threads: usize) ->
             .map(|h| h.join().expect("build thread"))
             .collect()
     });
-    let mut gallery = Gallery::new(GalleryConfig::default());
+    let mut gallery = Gallery::new(GalleryConfig {
+        search_threads: threads,
+        ..GalleryConfig::default()
+    });
     for (p, person) in parts.into_iter().flatten() {
         gallery.insert(p, person);
     }
@@ -642,6 +676,7 @@ pub fn district(spec: DistrictSpec, new_persons: Option<u64>, threads: usize) ->
         new_cases,
         p50_ms: q(0.5),
         p99_ms: q(0.99),
+        search_threads: threads,
     }
 }
 

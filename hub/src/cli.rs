@@ -1,5 +1,5 @@
 //! `rekam-hub` subcommands other than `bio`: `serve`, `pki ...`, `decide`, `inspect`,
-//! `dedup stats`.
+//! `dedup stats`, `dedup rescan`, `dedup explain`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -28,6 +28,71 @@ pub struct ServeArgs {
     /// PKI folder (`ca.crt`, `hub.crt`, `hub.key`, `revoked.txt`).
     #[arg(long, env = "REKAM_HUB_PKI")]
     pub pki: PathBuf,
+    /// Dedup thresholds.
+    #[command(flatten)]
+    pub ambang: AmbangArgs,
+}
+
+/// The dedup engine's thresholds (defaults: docs/biometrics.md). The hub, `dedup rescan` and
+/// `dedup explain` read the same variables, so that they decide alike.
+#[derive(Debug, Clone, Args)]
+pub struct AmbangArgs {
+    /// Fused score (-log10 false match rate) at or above which two recordings are the same
+    /// person (duplikat).
+    #[arg(long, env = "REKAM_HUB_AMBANG_COCOK", default_value_t = rekam_shared::bio::fusion::FusionConfig::default().match_threshold)]
+    pub ambang_cocok: f64,
+    /// Fused score at or above which it is a possible match (a case for a person).
+    #[arg(long, env = "REKAM_HUB_AMBANG_MUNGKIN", default_value_t = rekam_shared::bio::fusion::FusionConfig::default().possible_threshold)]
+    pub ambang_mungkin: f64,
+}
+
+impl AmbangArgs {
+    /// The search settings with these thresholds; refused if they are not numbers or the
+    /// possible-match threshold is above the match threshold.
+    pub fn config(&self) -> anyhow::Result<rekam_shared::bio::gallery::GalleryConfig> {
+        let (cocok, mungkin) = (self.ambang_cocok, self.ambang_mungkin);
+        if !cocok.is_finite() || !mungkin.is_finite() {
+            anyhow::bail!("--ambang-cocok dan --ambang-mungkin harus berupa angka");
+        }
+        if mungkin > cocok {
+            anyhow::bail!(
+                "--ambang-mungkin ({mungkin}) tidak boleh lebih besar dari --ambang-cocok ({cocok})"
+            );
+        }
+        let mut c = rekam_shared::bio::gallery::GalleryConfig::default();
+        c.fusion.match_threshold = cocok;
+        c.fusion.possible_threshold = mungkin;
+        // The hub's search uses every core (the engine decides one application at a time).
+        c.search_threads = 0;
+        Ok(c)
+    }
+}
+
+/// Name of the lock file in the hub's data folder: held by `rekam-hub serve` and
+/// `rekam-hub dedup rescan` for as long as they run (released by the system when the process
+/// ends, also on `kill -9`).
+pub const LOCK_FILE: &str = "rekam-hub.lock";
+
+/// Takes the data folder's lock, or says who may hold it.
+pub fn lock_data(data: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    std::fs::create_dir_all(data)?;
+    let path = data.join(LOCK_FILE);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "folder data {} sedang dipakai proses rekam-hub lain (hub yang berjalan, atau pindai ulang): hentikan dulu proses itu",
+            data.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => Err(anyhow::anyhow!(
+            "kunci {} tidak dapat diambil: {e}",
+            path.display()
+        )),
+    }
 }
 
 /// `rekam-hub pki ...`.
@@ -135,6 +200,44 @@ pub enum DedupCommand {
         #[arg(long, env = "REKAM_HUB_DATA")]
         data: PathBuf,
     },
+    /// Re-decides every application the engine decided (never a person's decision), with the
+    /// given thresholds; shows progress on stderr; resumable: run it again after an
+    /// interruption and it continues where it stopped. Refused while a hub serves DATA.
+    Rescan {
+        /// Data folder of the hub.
+        #[arg(long, env = "REKAM_HUB_DATA")]
+        data: PathBuf,
+        /// Thresholds to decide with.
+        #[command(flatten)]
+        ambang: AmbangArgs,
+        /// Who runs it (audit log).
+        #[arg(long, env = "USER", default_value = "admin")]
+        oleh: String,
+        /// Leave an unfinished rescan and start a new one from the beginning.
+        #[arg(long)]
+        baru: bool,
+        /// Pause after each application, in milliseconds (to spare a busy machine).
+        #[arg(long, default_value_t = 0)]
+        jeda_ms: u64,
+    },
+    /// Why application ID got its decision: the decision, the candidates with fused and
+    /// per-finger and per-eye scores, the thresholds, and what was unusable. Audited.
+    Explain {
+        /// Application (permohonan) id.
+        id: String,
+        /// Data folder of the hub.
+        #[arg(long, env = "REKAM_HUB_DATA")]
+        data: PathBuf,
+        /// Thresholds to compare with.
+        #[command(flatten)]
+        ambang: AmbangArgs,
+        /// Who looks (audit log).
+        #[arg(long, env = "USER", default_value = "admin")]
+        oleh: String,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn open_storage(data: &std::path::Path) -> anyhow::Result<SqliteStorage> {
@@ -144,17 +247,23 @@ fn open_storage(data: &std::path::Path) -> anyhow::Result<SqliteStorage> {
 
 /// Runs `rekam-hub serve` until Ctrl-C / SIGTERM.
 pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let _kunci = lock_data(&args.data)?;
+    let config = args.ambang.config()?;
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
         let storage: Arc<dyn Storage> = Arc::new(open_storage(&args.data)?);
         let started = std::time::Instant::now();
         let docs = storage.doc_count()?;
+        let diindeks = crate::index::isi_awal(storage.as_ref())?;
+        if diindeks > 0 {
+            tracing::info!(entries = diindeks, "district index filled from stored documents");
+        }
         // The district dedup index, from every stored application, built while the hub
         // already serves (new applications wait for it); applications recorded but not yet
         // decided (the hub stopped in between) are decided then.
         let dedup = Arc::new(crate::dedup::Dedup::new(
             rekam_shared::bio::iris::IrisShape::OPEN_IRIS,
-            Default::default(),
+            config,
         ));
         // Then the durable dedup queue's worker (see `crate::dedup::queue`), woken by syncs.
         let pemicu = crate::dedup::queue::Pemicu::new();
@@ -312,6 +421,59 @@ pub fn dedup(cmd: DedupCommand) -> anyhow::Result<()> {
         DedupCommand::Stats { data } => {
             let storage = open_storage(&data)?;
             println!("{}", dedup_stats(&storage)?);
+        }
+        DedupCommand::Rescan {
+            data,
+            ambang,
+            oleh,
+            baru,
+            jeda_ms,
+        } => {
+            let config = ambang.config()?;
+            let _kunci = lock_data(&data)?;
+            let storage = open_storage(&data)?;
+            let dedup =
+                crate::dedup::Dedup::new(rekam_shared::bio::iris::IrisShape::OPEN_IRIS, config);
+            let mut bilah = crate::dedup::rescan::Bilah::new(std::io::IsTerminal::is_terminal(
+                &std::io::stderr(),
+            ));
+            let o = crate::dedup::rescan::RescanOptions {
+                oleh,
+                baru,
+                jeda: std::time::Duration::from_millis(jeda_ms),
+            };
+            let r = crate::dedup::rescan::run(&dedup, &storage, &o, &mut |k| bilah.tampilkan(k))?;
+            println!(
+                "pindai ulang ke-{}{} selesai: {} permohonan, {} keputusan berubah; kali ini {} tetap, {} keputusan orang dibiarkan",
+                r.generasi,
+                if r.dilanjutkan { " (dilanjutkan)" } else { "" },
+                r.total,
+                r.berubah,
+                r.tetap,
+                r.keputusan_orang
+            );
+        }
+        DedupCommand::Explain {
+            id,
+            data,
+            ambang,
+            oleh,
+            json,
+        } => {
+            let config = ambang.config()?;
+            let storage = open_storage(&data)?;
+            let dedup =
+                crate::dedup::Dedup::new(rekam_shared::bio::iris::IrisShape::OPEN_IRIS, config);
+            let Some(p) = dedup.explain(&storage, &id, &oleh)? else {
+                anyhow::bail!(
+                    "permohonan {id} tidak ada di hub, atau belum direkam dan belum diputuskan"
+                );
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&p)?);
+            } else {
+                print!("{}", p.teks());
+            }
         }
     }
     Ok(())

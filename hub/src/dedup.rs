@@ -126,6 +126,17 @@ impl Dedup {
     pub fn rebuild(&self, storage: &dyn Storage) -> Result<usize, DedupError> {
         let mut index = self.lock();
         index.complete = false;
+        let pending = self.fill(&mut index, storage)?;
+        index.complete = true;
+        for subject in pending {
+            self.decide_and_add(&mut index, storage, subject)?;
+        }
+        Ok(index.indexed.len())
+    }
+
+    /// Adds to `index` every stored application decided on its present NIK and biometrics;
+    /// returns the others that need a decision (recorded but undecided, or changed since).
+    fn fill(&self, index: &mut Index, storage: &dyn Storage) -> Result<Vec<Subject>, DedupError> {
         let mut pending = Vec::new();
         for id in storage.doc_ids(None)? {
             let Some(subject) = self.subject(storage, &id, None)? else {
@@ -138,11 +149,12 @@ impl Dedup {
                 None => {}
             }
         }
-        index.complete = true;
-        for subject in pending {
-            self.decide_and_add(&mut index, storage, subject)?;
-        }
-        Ok(index.indexed.len())
+        Ok(pending)
+    }
+
+    /// The search settings and thresholds the engine decides with.
+    pub fn config(&self) -> GalleryConfig {
+        self.lock().gallery.config().clone()
     }
 
     /// Takes in application `id` after its document changed: decides it if it is a new
@@ -522,6 +534,9 @@ pub fn person_of(bio: &Biometrik, iris_shape: IrisShape) -> (Person, Vec<String>
     (p, unreadable)
 }
 
+pub mod explain;
+pub mod index_bench;
 pub mod queue;
+pub mod rescan;
 #[cfg(test)]
 pub(crate) mod tests;

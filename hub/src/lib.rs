@@ -11,6 +11,7 @@
 pub mod bio_cli;
 pub mod cli;
 pub mod dedup;
+pub mod index;
 pub mod pki;
 pub mod server;
 pub mod storage;

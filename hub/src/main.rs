@@ -20,7 +20,7 @@ enum Command {
     Pki(rekam_hub::cli::PkiCommand),
     /// Write the deduplication decision of an application (sent back to its office).
     Decide(rekam_hub::cli::DecideArgs),
-    /// The dedup queue and decisions: `dedup stats`.
+    /// The dedup queue and decisions: `dedup stats`, `dedup rescan`, `dedup explain ID`.
     #[command(subcommand)]
     Dedup(rekam_hub::cli::DedupCommand),
     /// Print every stored document and its blobs as JSON lines.

@@ -4,6 +4,10 @@
 //! - `GET /v1/blobs/{sha256}`: upload state of a blob ([`BlobStatus`] JSON).
 //! - `PUT /v1/blobs/{sha256}?offset=N&total=T`: one chunk of a blob; the last chunk completes it
 //!   after the SHA-256 check.
+//! - `GET /v1/blobs/{sha256}/data?permohonan=ID&offset=N`: a complete blob's bytes from `offset`
+//!   (a restored office resumes a cut download there), only if application `ID` belongs to the
+//!   peer's kecamatan (from its certificate) and references the blob: 403 for another
+//!   kecamatan's application (audited), 404 for a blob it does not reference or the hub lacks.
 //! - `GET /v1/status`: document count and offices (for the office's status page and ops).
 //! - `GET /healthz`.
 //!
@@ -42,6 +46,14 @@ pub fn router(storage: Arc<dyn Storage>, dedup: Pemicu) -> Router {
         .route(
             &format!("{}/{{sha256}}", wire::BLOBS_PATH),
             get(blob_status).put(blob_put),
+        )
+        .route(
+            &format!(
+                "{}/{{sha256}}/{}",
+                wire::BLOBS_PATH,
+                wire::BLOB_DATA_SEGMENT
+            ),
+            get(blob_get),
         )
         .route("/v1/status", get(status))
         .route("/healthz", get(|| async { "ok" }))
@@ -221,6 +233,128 @@ async fn blob_put(
     }
 }
 
+/// Query of a blob download.
+#[derive(Debug, Deserialize)]
+pub struct DownloadQuery {
+    permohonan: Option<String>,
+    #[serde(default)]
+    offset: u64,
+}
+
+/// Why a blob download is refused.
+enum Unduh {
+    Bytes(Vec<u8>),
+    NoDoc,
+    OtherKecamatan(String),
+    NotReferenced,
+    NoBlob,
+    Offset(u64),
+}
+
+async fn blob_get(
+    State(st): State<AppState>,
+    Extension(peer): Extension<Arc<PeerIdentity>>,
+    Path(sha): Path<String>,
+    Query(q): Query<DownloadQuery>,
+) -> Response {
+    if !wire::is_sha256_hex(&sha) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "not a lowercase hex SHA-256",
+            "sha256",
+        );
+    }
+    let Some(id) = q
+        .permohonan
+        .filter(|p| !p.is_empty() && p.len() <= wire::MAX_ID_BYTES)
+    else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "the application that references the blob is required",
+            "permohonan",
+        );
+    };
+    let storage = st.storage.clone();
+    let p = peer.clone();
+    let (sha2, id2) = (sha.clone(), id.clone());
+    let r = tokio::task::spawn_blocking(move || -> Result<Unduh, StorageError> {
+        let Some(doc) = storage.load_doc(&id2)? else {
+            return Ok(Unduh::NoDoc);
+        };
+        if doc.kecamatan != p.kecamatan {
+            storage.transaction(&mut |tx| {
+                tx.audit(&crate::storage::AuditEntry {
+                    at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    actor: format!("kecamatan {}", p.kecamatan),
+                    action: "blob.refused".into(),
+                    permohonan_id: Some(id2.clone()),
+                    detail: format!("blob of kecamatan {} asked for", doc.kecamatan),
+                })
+            })?;
+            return Ok(Unduh::OtherKecamatan(doc.kecamatan));
+        }
+        let referenced = crate::sync::load_for_hub(&doc.bytes)
+            .ok()
+            .and_then(|d| d.biometrik().ok())
+            .is_some_and(|b| b.blobs().any(|r| r.sha256 == sha2));
+        if !referenced {
+            return Ok(Unduh::NotReferenced);
+        }
+        let Some(data) = storage.get_blob(&sha2)? else {
+            return Ok(Unduh::NoBlob);
+        };
+        let len = data.len() as u64;
+        if q.offset > len {
+            return Ok(Unduh::Offset(len));
+        }
+        Ok(Unduh::Bytes(data[q.offset as usize..].to_vec()))
+    })
+    .await;
+    match r {
+        Ok(Ok(Unduh::Bytes(b))) => {
+            ([(header::CONTENT_TYPE, "application/octet-stream")], b).into_response()
+        }
+        Ok(Ok(Unduh::NoDoc)) => error(
+            StatusCode::NOT_FOUND,
+            "no such application at the hub",
+            "permohonan",
+        ),
+        Ok(Ok(Unduh::OtherKecamatan(k))) => {
+            tracing::warn!(
+                kecamatan = %peer.kecamatan,
+                permohonan = %id,
+                pemilik = %k,
+                "blob download refused: another kecamatan's application"
+            );
+            error(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "application of kecamatan {k} cannot be read by kecamatan {}",
+                    peer.kecamatan
+                ),
+                "permohonan",
+            )
+        }
+        Ok(Ok(Unduh::NotReferenced)) => error(
+            StatusCode::NOT_FOUND,
+            "the application does not reference this blob",
+            "sha256",
+        ),
+        Ok(Ok(Unduh::NoBlob)) => error(
+            StatusCode::NOT_FOUND,
+            "the hub does not hold this blob complete",
+            "sha256",
+        ),
+        Ok(Ok(Unduh::Offset(len))) => error(
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            format!("offset past the blob's {len} bytes"),
+            "offset",
+        ),
+        Ok(Err(e)) => storage_error(e),
+        Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "task failed", ""),
+    }
+}
+
 async fn status(State(st): State<AppState>) -> Response {
     let storage = st.storage.clone();
     let r = tokio::task::spawn_blocking(move || -> Result<_, StorageError> {
@@ -251,13 +385,43 @@ mod tests {
     use tower::ServiceExt as _;
 
     fn app() -> (tempfile::TempDir, Router) {
+        let (dir, _, app) = app_with_storage();
+        (dir, app)
+    }
+
+    fn app_with_storage() -> (tempfile::TempDir, Arc<dyn Storage>, Router) {
         let dir = tempfile::tempdir().unwrap();
         let s: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&dir.path().join("h.db")).unwrap());
         let peer = Arc::new(PeerIdentity {
             kecamatan: "130101".into(),
             serial: "01".into(),
         });
-        (dir, router(s, Pemicu::new()).layer(Extension(peer)))
+        (
+            dir,
+            s.clone(),
+            router(s, Pemicu::new()).layer(Extension(peer)),
+        )
+    }
+
+    /// Stores a complete blob and an application of `kecamatan` whose photo it is.
+    fn photo_of(s: &dyn Storage, id: &str, kecamatan: &str, data: &[u8]) -> String {
+        use rekam_shared::document::{Biometrik, BlobRef, PermohonanDoc};
+        let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(data));
+        s.put_blob_chunk(&sha, 0, data.len() as u64, data).unwrap();
+        let mut doc = PermohonanDoc::new(id, kecamatan).unwrap();
+        doc.set_biometrik(&Biometrik {
+            foto: Some(BlobRef {
+                sha256: sha.clone(),
+                size: data.len() as u64,
+                media_type: "image/jpeg".into(),
+            }),
+            ..Biometrik::default()
+        })
+        .unwrap();
+        let bytes = doc.save();
+        s.transaction(&mut |tx| tx.save_doc(id, kecamatan, &bytes, false))
+            .unwrap();
+        sha
     }
 
     async fn call(app: &Router, req: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {
@@ -321,6 +485,64 @@ mod tests {
         assert_eq!(v["documents"], 0);
         assert_eq!(v["offices"][0]["kecamatan"], "130101");
         assert_eq!(v["offices"][0]["requests"], 1);
+    }
+
+    #[tokio::test]
+    async fn an_office_downloads_only_blobs_of_its_own_applications_and_resumes() {
+        let (_d, s, app) = app_with_storage();
+        let own: Vec<u8> = (0..5000u32).map(|i| (i % 251) as u8).collect();
+        let theirs = b"another kecamatan's face photo".to_vec();
+        let sha_own = photo_of(s.as_ref(), "130101-p1", "130101", &own);
+        let sha_theirs = photo_of(s.as_ref(), "130102-p1", "130102", &theirs);
+        let get = |sha: &str, query: &str| {
+            Request::get(format!(
+                "{}/{sha}/{}{query}",
+                wire::BLOBS_PATH,
+                wire::BLOB_DATA_SEGMENT
+            ))
+            .body(Body::empty())
+            .unwrap()
+        };
+        let (st, _, body) = call(&app, get(&sha_own, "?permohonan=130101-p1")).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(body, own);
+        // Resumed after a cut at byte 1234.
+        let (st, _, body) = call(&app, get(&sha_own, "?permohonan=130101-p1&offset=1234")).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(body, own[1234..]);
+        // Another kecamatan's photo, by its hash and its application: refused and audited.
+        let (st, _, body) = call(&app, get(&sha_theirs, "?permohonan=130102-p1")).await;
+        assert_eq!(
+            st,
+            StatusCode::FORBIDDEN,
+            "{}",
+            String::from_utf8_lossy(&body)
+        );
+        assert_eq!(json(&body)["field"], "permohonan");
+        assert!(
+            s.audit_entries(5)
+                .unwrap()
+                .iter()
+                .any(|e| e.action == "blob.refused" && e.actor == "kecamatan 130101")
+        );
+        // ... and through one of this office's own applications, which does not reference it.
+        let (st, _, body) = call(&app, get(&sha_theirs, "?permohonan=130101-p1")).await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+        assert_eq!(json(&body)["field"], "sha256");
+        assert!(!body.windows(theirs.len()).any(|w| w == theirs));
+        // Without naming an application, with an unknown one, past the end, not a hash.
+        let (st, _, body) = call(&app, get(&sha_own, "")).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST);
+        assert_eq!(json(&body)["field"], "permohonan");
+        let (st, _, body) = call(&app, get(&sha_own, "?permohonan=130101-nope")).await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+        assert_eq!(json(&body)["field"], "permohonan");
+        let (st, _, body) = call(&app, get(&sha_own, "?permohonan=130101-p1&offset=5001")).await;
+        assert_eq!(st, StatusCode::RANGE_NOT_SATISFIABLE);
+        assert_eq!(json(&body)["field"], "offset");
+        let (st, _, body) = call(&app, get("NOT-HEX", "?permohonan=130101-p1")).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST);
+        assert_eq!(json(&body)["field"], "sha256");
     }
 
     #[tokio::test]

@@ -11,6 +11,7 @@
 pub mod bio;
 pub mod document;
 pub mod eligibility;
+pub mod index;
 pub mod kk;
 pub mod nik;
 pub mod penduduk;

@@ -8,12 +8,19 @@
 //! anything is allocated, so a hostile body cannot make the decoder allocate without bound.
 //!
 //! Blob transfer (photos, signatures) uses plain HTTP bodies and the JSON [`BlobStatus`].
+//!
+//! The full listing (an office restored from a backup learns every document of its kecamatan
+//! the hub holds): a request of version [`PROTOCOL_VERSION_LISTING`] carries
+//! [`SyncRequest::listing`], the hub answers in the [`EXT_LISTING`] extension with a
+//! [`Listing`] page. A request without a listing is encoded as version [`PROTOCOL_VERSION`],
+//! byte for byte what older agents send, so older hubs keep serving the offices that were not
+//! restored.
 
 use serde::{Deserialize, Serialize};
 
 /// Magic bytes opening every sync body, followed by the protocol version.
 pub const MAGIC: &[u8; 4] = b"RKS1";
-/// Current protocol version.
+/// Protocol version of every request without a listing, and of every response.
 pub const PROTOCOL_VERSION: u8 = 1;
 /// Most documents in one request or response.
 pub const MAX_DOCS: usize = 1_000;
@@ -29,9 +36,16 @@ pub const MAX_REASON_BYTES: usize = 1_024;
 pub const MAX_EXTENSIONS: usize = 16;
 /// Largest extension section.
 pub const MAX_EXTENSION_BYTES: usize = 16 * 1024 * 1024;
-/// Extension tag reserved for the compact district index (iris codes of everyone recorded
-/// district-wide, for the offline step-2 check); filled by a later issue.
+/// Extension tag of the district index (see [`crate::index`] and `docs/district-index.md`): in a
+/// request the agent's index version, in a response a bounded chunk of entries past it.
 pub const EXT_DISTRICT_INDEX: u8 = 1;
+/// Extension tag of the hub's answer to a listing request: one [`Listing`] page.
+pub const EXT_LISTING: u8 = 2;
+/// Protocol version of a request that carries a listing request ([`SyncRequest::listing`]):
+/// version 1 followed by the listing section. Hubs accept both versions.
+pub const PROTOCOL_VERSION_LISTING: u8 = 2;
+/// Most document ids in one [`Listing`] page.
+pub const MAX_LISTING_IDS: usize = 1_000;
 /// Chunk size agents use for blob uploads.
 pub const BLOB_CHUNK_BYTES: usize = 64 * 1024;
 /// Largest blob the hub accepts.
@@ -41,6 +55,9 @@ pub const MAX_BLOB_BYTES: u64 = 16 * 1024 * 1024;
 pub const SYNC_PATH: &str = "/v1/sync";
 /// HTTP path prefix of the blob endpoint (`/v1/blobs/{sha256}`).
 pub const BLOBS_PATH: &str = "/v1/blobs";
+/// Last path segment of a blob download (`GET /v1/blobs/{sha256}/data?permohonan=ID&offset=N`):
+/// the blob's bytes from `offset`, for an office whose application `permohonan` references it.
+pub const BLOB_DATA_SEGMENT: &str = "data";
 
 /// Why a body could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -106,6 +123,59 @@ pub struct SyncRequest {
     pub cursor: u64,
     /// Messages for documents.
     pub docs: Vec<DocMessage>,
+    /// A page of the full listing of this kecamatan's documents at the hub: the ids sorted
+    /// after this one (`""`: from the start). Sent only by an office restored from a backup;
+    /// `Some` makes the body version [`PROTOCOL_VERSION_LISTING`].
+    pub listing: Option<String>,
+    /// Extension sections `(tag, bytes)`, e.g. [`EXT_DISTRICT_INDEX`] with the agent's index
+    /// version. Encoded after the documents only when there is at least one, so a request
+    /// without any is byte-for-byte what older agents send.
+    pub extensions: Vec<(u8, Vec<u8>)>,
+}
+
+/// One page of the full listing (the [`EXT_LISTING`] extension of a response): ids of the
+/// documents of the peer's kecamatan the hub holds, sorted, after the requested id.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Listing {
+    /// Document ids, ascending.
+    pub ids: Vec<String>,
+    /// Whether more ids follow the last one (ask again after it).
+    pub more: bool,
+}
+
+impl Listing {
+    /// Encodes the extension's bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        put_u64(&mut out, self.ids.len() as u64);
+        for id in &self.ids {
+            put_bytes(&mut out, id.as_bytes());
+        }
+        out.push(u8::from(self.more));
+        out
+    }
+
+    /// Decodes the extension's bytes.
+    pub fn decode(mut buf: &[u8]) -> Result<Self, WireError> {
+        let r = &mut buf;
+        let n = get_count(r, "listing count", MAX_LISTING_IDS)?;
+        let mut ids = Vec::with_capacity(n);
+        for _ in 0..n {
+            ids.push(get_string(r, "listing id", MAX_ID_BYTES)?);
+        }
+        let more = match get_u8(r, "listing more")? {
+            0 => false,
+            1 => true,
+            tag => {
+                return Err(WireError::Tag {
+                    field: "listing more",
+                    tag,
+                });
+            }
+        };
+        end(r)?;
+        Ok(Listing { ids, more })
+    }
 }
 
 /// Hub → agent.
@@ -141,21 +211,45 @@ pub fn is_sha256_hex(s: &str) -> bool {
 impl SyncRequest {
     /// Encodes the request body (uncompressed).
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = header();
+        let mut out = match &self.listing {
+            None => header(),
+            Some(_) => header_version(PROTOCOL_VERSION_LISTING),
+        };
         put_u64(&mut out, self.cursor);
         put_docs(&mut out, &self.docs);
+        if let Some(after) = &self.listing {
+            put_bytes(&mut out, after.as_bytes());
+        }
+        if !self.extensions.is_empty() {
+            put_extensions(&mut out, &self.extensions);
+        }
         out
     }
 
-    /// Decodes a request body.
+    /// Decodes a request body (version [`PROTOCOL_VERSION`] or [`PROTOCOL_VERSION_LISTING`]).
     pub fn decode(mut buf: &[u8]) -> Result<Self, WireError> {
         check_len(buf.len())?;
         let r = &mut buf;
-        read_header(r)?;
+        let version = read_version(r, &[PROTOCOL_VERSION, PROTOCOL_VERSION_LISTING])?;
         let cursor = get_u64(r, "cursor")?;
         let docs = get_docs(r)?;
+        let listing = if version == PROTOCOL_VERSION_LISTING {
+            Some(get_string(r, "listing after", MAX_ID_BYTES)?)
+        } else {
+            None
+        };
+        let extensions = if r.is_empty() {
+            Vec::new()
+        } else {
+            get_extensions(r)?
+        };
         end(r)?;
-        Ok(SyncRequest { cursor, docs })
+        Ok(SyncRequest {
+            cursor,
+            docs,
+            listing,
+            extensions,
+        })
     }
 
     /// Bytes of automerge payload in this request (for statistics).
@@ -179,11 +273,7 @@ impl SyncResponse {
             put_bytes(&mut out, r.id.as_bytes());
             put_bytes(&mut out, r.reason.as_bytes());
         }
-        put_u64(&mut out, self.extensions.len() as u64);
-        for (tag, bytes) in &self.extensions {
-            out.push(*tag);
-            put_bytes(&mut out, bytes);
-        }
+        put_extensions(&mut out, &self.extensions);
         out
     }
 
@@ -206,13 +296,7 @@ impl SyncResponse {
             let reason = get_string(r, "refused reason", MAX_REASON_BYTES)?;
             refused.push(Refused { id, reason });
         }
-        let n = get_count(r, "extension count", MAX_EXTENSIONS)?;
-        let mut extensions = Vec::with_capacity(n);
-        for _ in 0..n {
-            let tag = get_u8(r, "extension tag")?;
-            let bytes = get_bytes(r, "extension", MAX_EXTENSION_BYTES)?.to_vec();
-            extensions.push((tag, bytes));
-        }
+        let extensions = get_extensions(r)?;
         end(r)?;
         Ok(SyncResponse {
             cursor,
@@ -222,6 +306,33 @@ impl SyncResponse {
             extensions,
         })
     }
+}
+
+/// The bytes of the first extension section tagged `tag`, if any.
+pub fn extension(extensions: &[(u8, Vec<u8>)], tag: u8) -> Option<&[u8]> {
+    extensions
+        .iter()
+        .find(|(t, _)| *t == tag)
+        .map(|(_, b)| b.as_slice())
+}
+
+fn put_extensions(out: &mut Vec<u8>, extensions: &[(u8, Vec<u8>)]) {
+    put_u64(out, extensions.len() as u64);
+    for (tag, bytes) in extensions {
+        out.push(*tag);
+        put_bytes(out, bytes);
+    }
+}
+
+fn get_extensions(r: &mut &[u8]) -> Result<Vec<(u8, Vec<u8>)>, WireError> {
+    let n = get_count(r, "extension count", MAX_EXTENSIONS)?;
+    let mut extensions = Vec::with_capacity(n);
+    for _ in 0..n {
+        let tag = get_u8(r, "extension tag")?;
+        let bytes = get_bytes(r, "extension", MAX_EXTENSION_BYTES)?.to_vec();
+        extensions.push((tag, bytes));
+    }
+    Ok(extensions)
 }
 
 fn check_len(len: usize) -> Result<(), WireError> {
@@ -236,22 +347,31 @@ fn check_len(len: usize) -> Result<(), WireError> {
 }
 
 fn header() -> Vec<u8> {
+    header_version(PROTOCOL_VERSION)
+}
+
+fn header_version(version: u8) -> Vec<u8> {
     let mut out = Vec::with_capacity(256);
     out.extend_from_slice(MAGIC);
-    out.push(PROTOCOL_VERSION);
+    out.push(version);
     out
 }
 
 fn read_header(r: &mut &[u8]) -> Result<(), WireError> {
+    read_version(r, &[PROTOCOL_VERSION]).map(|_| ())
+}
+
+/// Reads the magic and the version, which must be one of `accepted`.
+fn read_version(r: &mut &[u8], accepted: &[u8]) -> Result<u8, WireError> {
     if r.len() < 5 || &r[..4] != MAGIC {
         return Err(WireError::BadMagic);
     }
     let v = r[4];
     *r = &r[5..];
-    if v != PROTOCOL_VERSION {
+    if !accepted.contains(&v) {
         return Err(WireError::Version(v));
     }
-    Ok(())
+    Ok(v)
 }
 
 fn end(r: &mut &[u8]) -> Result<(), WireError> {
@@ -262,7 +382,7 @@ fn end(r: &mut &[u8]) -> Result<(), WireError> {
     }
 }
 
-fn put_u64(out: &mut Vec<u8>, mut v: u64) {
+pub(crate) fn put_u64(out: &mut Vec<u8>, mut v: u64) {
     // LEB128.
     loop {
         let byte = (v & 0x7f) as u8;
@@ -275,7 +395,7 @@ fn put_u64(out: &mut Vec<u8>, mut v: u64) {
     }
 }
 
-fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+pub(crate) fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
     put_u64(out, b.len() as u64);
     out.extend_from_slice(b);
 }
@@ -294,13 +414,13 @@ fn put_docs(out: &mut Vec<u8>, docs: &[DocMessage]) {
     }
 }
 
-fn get_u8(r: &mut &[u8], field: &'static str) -> Result<u8, WireError> {
+pub(crate) fn get_u8(r: &mut &[u8], field: &'static str) -> Result<u8, WireError> {
     let (&b, rest) = r.split_first().ok_or(WireError::Truncated(field))?;
     *r = rest;
     Ok(b)
 }
 
-fn get_u64(r: &mut &[u8], field: &'static str) -> Result<u64, WireError> {
+pub(crate) fn get_u64(r: &mut &[u8], field: &'static str) -> Result<u64, WireError> {
     let mut v: u64 = 0;
     for shift in (0..64).step_by(7) {
         let b = get_u8(r, field)?;
@@ -316,7 +436,11 @@ fn get_u64(r: &mut &[u8], field: &'static str) -> Result<u64, WireError> {
     })
 }
 
-fn get_count(r: &mut &[u8], field: &'static str, max: usize) -> Result<usize, WireError> {
+pub(crate) fn get_count(
+    r: &mut &[u8],
+    field: &'static str,
+    max: usize,
+) -> Result<usize, WireError> {
     let n = get_u64(r, field)?;
     if n > max as u64 {
         return Err(WireError::TooLarge {
@@ -328,7 +452,11 @@ fn get_count(r: &mut &[u8], field: &'static str, max: usize) -> Result<usize, Wi
     Ok(n as usize)
 }
 
-fn get_bytes<'a>(r: &mut &'a [u8], field: &'static str, max: usize) -> Result<&'a [u8], WireError> {
+pub(crate) fn get_bytes<'a>(
+    r: &mut &'a [u8],
+    field: &'static str,
+    max: usize,
+) -> Result<&'a [u8], WireError> {
     let n = get_count(r, field, max)?;
     if r.len() < n {
         return Err(WireError::Truncated(field));
@@ -338,7 +466,11 @@ fn get_bytes<'a>(r: &mut &'a [u8], field: &'static str, max: usize) -> Result<&'
     Ok(b)
 }
 
-fn get_string(r: &mut &[u8], field: &'static str, max: usize) -> Result<String, WireError> {
+pub(crate) fn get_string(
+    r: &mut &[u8],
+    field: &'static str,
+    max: usize,
+) -> Result<String, WireError> {
     let b = get_bytes(r, field, max)?;
     String::from_utf8(b.to_vec()).map_err(|_| WireError::Utf8(field))
 }
@@ -396,9 +528,24 @@ mod tests {
         let req = SyncRequest {
             cursor: u64::MAX,
             docs: resp.docs.clone(),
+            listing: None,
+            extensions: Vec::new(),
         };
         assert_eq!(SyncRequest::decode(&req.encode()).unwrap(), req);
         assert_eq!(req.payload_bytes(), 1000);
+        // With an extension section: still decodes, and without one the body is exactly
+        // the version-1 layout older hubs read (no trailing bytes).
+        let with_ext = SyncRequest {
+            extensions: vec![(EXT_DISTRICT_INDEX, vec![7])],
+            ..req.clone()
+        };
+        let bytes = with_ext.encode();
+        assert_eq!(SyncRequest::decode(&bytes).unwrap(), with_ext);
+        assert_eq!(bytes.len(), req.encode().len() + 4);
+        assert_eq!(
+            extension(&with_ext.extensions, EXT_DISTRICT_INDEX),
+            Some(&[7u8][..])
+        );
         let empty = SyncRequest::default();
         assert_eq!(SyncRequest::decode(&empty.encode()).unwrap(), empty);
     }
@@ -410,8 +557,9 @@ mod tests {
             SyncRequest::decode(b"RKS1\x07\x00\x00"),
             Err(WireError::Version(7))
         );
+        // An empty extension list is accepted; a byte after it is trailing.
         let mut body = SyncRequest::default().encode();
-        body.push(0);
+        body.extend([0, 0]);
         assert_eq!(SyncRequest::decode(&body), Err(WireError::Trailing(1)));
         let full = sample().encode();
         for cut in 5..full.len() {
@@ -466,6 +614,73 @@ mod tests {
             let _ = SyncResponse::decode(&body);
             let _ = SyncRequest::decode(&body[..(i % body.len())]);
         }
+    }
+
+    #[test]
+    fn a_listing_request_is_version_2_and_one_without_is_unchanged_version_1() {
+        let plain = SyncRequest {
+            cursor: 5,
+            docs: sample().docs,
+            listing: None,
+            extensions: Vec::new(),
+        };
+        let v1 = plain.encode();
+        assert_eq!(v1[4], PROTOCOL_VERSION, "what older hubs read");
+        // Byte for byte the body of an agent that knows nothing of listings.
+        let mut old = header();
+        put_u64(&mut old, 5);
+        put_docs(&mut old, &plain.docs);
+        assert_eq!(v1, old);
+        for after in ["", "130104-01JD"] {
+            let req = SyncRequest {
+                listing: Some(after.into()),
+                ..plain.clone()
+            };
+            let body = req.encode();
+            assert_eq!(body[4], PROTOCOL_VERSION_LISTING);
+            assert_eq!(SyncRequest::decode(&body).unwrap(), req);
+            // A listing and the district index's request section together.
+            let both = SyncRequest {
+                extensions: vec![(EXT_DISTRICT_INDEX, vec![7; 8])],
+                ..req.clone()
+            };
+            assert_eq!(SyncRequest::decode(&both.encode()).unwrap(), both);
+            for cut in 5..body.len() {
+                assert!(SyncRequest::decode(&body[..cut]).is_err(), "cut at {cut}");
+            }
+        }
+        // Responses stay version 1 only.
+        let mut resp = sample().encode();
+        resp[4] = PROTOCOL_VERSION_LISTING;
+        assert_eq!(
+            SyncResponse::decode(&resp),
+            Err(WireError::Version(PROTOCOL_VERSION_LISTING))
+        );
+    }
+
+    #[test]
+    fn listing_pages_round_trip_and_are_bounded() {
+        let page = Listing {
+            ids: vec!["130104-a".into(), "130104-b".into()],
+            more: true,
+        };
+        assert_eq!(Listing::decode(&page.encode()).unwrap(), page);
+        assert_eq!(
+            Listing::decode(&Listing::default().encode()).unwrap(),
+            Listing::default()
+        );
+        let mut huge = Vec::new();
+        put_u64(&mut huge, MAX_LISTING_IDS as u64 + 1);
+        assert!(matches!(
+            Listing::decode(&huge),
+            Err(WireError::TooLarge {
+                field: "listing count",
+                ..
+            })
+        ));
+        let mut bad = page.encode();
+        *bad.last_mut().unwrap() = 7;
+        assert!(matches!(Listing::decode(&bad), Err(WireError::Tag { .. })));
     }
 
     #[test]

@@ -266,3 +266,76 @@ fn iris_search_across_blocks_scores_every_eye_it_can() {
         assert!(found[1..].iter().all(|c| c.verdict == Verdict::NoMatch));
     }
 }
+
+/// A synthetic district of `n` persons (2 fingers, 2 irises): the district and the persons'
+/// first recordings.
+fn district_persons(n: u64) -> (rekam_shared::bio::synth_district::District, Vec<Person>) {
+    use rekam_shared::bio::synth_district::{District, DistrictSpec};
+    let d = District::new(DistrictSpec {
+        persons: n,
+        fingers: 2,
+        ..DistrictSpec::default()
+    });
+    let persons = (0..n).map(|p| d.person(p, 0)).collect();
+    (d, persons)
+}
+
+/// A gallery of `persons` (keyed by index) searching on `threads` threads.
+fn gallery_of(persons: &[Person], threads: usize) -> Gallery<u64> {
+    use rekam_shared::bio::gallery::GalleryConfig;
+    let mut g = Gallery::new(GalleryConfig {
+        search_threads: threads,
+        ..GalleryConfig::default()
+    });
+    for (i, p) in persons.iter().enumerate() {
+        g.insert(i as u64, p.clone());
+    }
+    g
+}
+
+#[test]
+fn a_search_on_several_threads_gives_the_answer_of_one() {
+    use rekam_shared::bio::gallery::MIN_PER_THREAD;
+    let n = 3 * MIN_PER_THREAD as u64 + 77;
+    let (d, persons) = district_persons(n);
+    let probes: Vec<Person> = [5, n / 2, n - 1]
+        .iter()
+        .map(|&p| d.person(p, 1))
+        .chain([d.person(n + 3, 0)])
+        .collect();
+    let g = gallery_of(&persons, 1);
+    let one: Vec<_> = probes.iter().map(|p| g.search(p, 8)).collect();
+    for threads in [2, 3, 0] {
+        let g = gallery_of(&persons, threads);
+        let many: Vec<_> = probes.iter().map(|p| g.search(p, 8)).collect();
+        assert_eq!(many, one, "{threads} threads");
+    }
+    assert_eq!(one[1][0].id, n / 2);
+    assert_eq!(one[2][0].id, n - 1);
+}
+
+#[test]
+fn explain_scores_a_pair_as_the_search_does() {
+    let (d, persons) = district_persons(600);
+    let g = gallery_of(&persons, 1);
+    let probe = d.person(42, 1);
+    let found = g.search(&probe, 5);
+    assert_eq!(found[0].id, 42);
+    for c in &found {
+        let e = g.explain(&probe, &c.id).unwrap();
+        assert_eq!(e.decision.score, c.score, "{}", c.id);
+        assert_eq!(e.decision.verdict, c.verdict, "{}", c.id);
+        assert!(e.scores.irises.iter().all(Option::is_some), "{e:?}");
+    }
+    // The right person's fingers were compared; a clear stranger's were skipped.
+    let right = g.explain(&probe, &42).unwrap();
+    assert!(!right.fingers_skipped);
+    assert_eq!(
+        right.scores.fingers.iter().flatten().count(),
+        2,
+        "{right:?}"
+    );
+    let stranger = g.explain(&probe, &found[4].id).unwrap();
+    assert!(stranger.fingers_skipped, "{stranger:?}");
+    assert!(g.explain(&probe, &100_000).is_none());
+}

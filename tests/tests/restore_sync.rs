@@ -9,12 +9,19 @@
 //! newer events (and the application made after the backup, via the hub's decision feed) come
 //! back to the office's rows, the desk continues from them, the new application reaches the
 //! hub, heads are identical at both, nothing is duplicated and the agent logs no error.
+//!
+//! Applications the hub holds but never changed come back too: after the backup, with the
+//! hub's dedup paused (`REKAM_HUB_DEDUP_PAUSE=1`, so no decision puts them on the hub's feed),
+//! F is recorded with photo and signature and G opened, both synced. The restored office learns
+//! them only from the hub's full listing, fetches them from nothing, and downloads the photos
+//! and signatures of every document that came back: every capture the desk API confirmed is
+//! back at the office, byte-equal, and the desk works on F and G afterwards.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use rekam_tests::harness::{self, Office, Pki, free_port, hub_docs, start_hub};
+use rekam_tests::harness::{self, Office, Pki, free_port, hub_docs, start_hub, start_hub_with_env};
 use rusqlite::{Connection, OpenFlags};
 use serde_json::json;
 
@@ -50,6 +57,34 @@ fn office_events(db: &Path) -> anyhow::Result<(Kinds, Kinds)> {
     }
     Ok((docs, rows))
 }
+
+/// One capture row: modality, position, format, SHA-256, bytes.
+type Capture = (String, String, String, String, Vec<u8>);
+
+/// Every application's capture rows at the office (quality and capture time aside: the
+/// document does not carry them).
+fn office_captures(db: &Path) -> anyhow::Result<BTreeMap<String, Vec<Capture>>> {
+    let c = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    c.busy_timeout(Duration::from_secs(10))?;
+    let mut out: BTreeMap<String, Vec<Capture>> = BTreeMap::new();
+    let mut st = c.prepare(
+        "SELECT permohonan_id, modality, position, format, sha256, data FROM biometrik
+         ORDER BY permohonan_id, modality, position",
+    )?;
+    for r in st.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?),
+        ))
+    })? {
+        let (id, cap) = r?;
+        out.entry(id).or_default().push(cap);
+    }
+    Ok(out)
+}
+
+/// The hub with its dedup worker paused: it decides nothing, so nothing reaches its feed.
+const DEDUP_PAUSED: &[(&str, &str)] = &[("REKAM_HUB_DEDUP_PAUSE", "1")];
 
 /// Waits until `check` passes, panicking with its last complaint and the agent's log.
 async fn until<F>(office: &Office, what: &str, timeout: Duration, mut check: F)
@@ -238,6 +273,59 @@ async fn an_office_restored_from_an_older_backup_converges_with_the_hub() {
     )
     .await;
 
+    // Still after the backup, with the hub deciding nothing: F recorded (photo, signature),
+    // G opened. The hub holds them but never changes them: they are on no feed.
+    hub.take().unwrap().stop().unwrap();
+    hub = Some(start_hub_with_env(&hub_data, &pki, hub_addr, DEDUP_PAUSED).unwrap());
+    let f = office.record_confirmed(&reg, &rek, 6).await.unwrap();
+    assert_eq!(f.status, "terekam");
+    let g = new_application(&office, &reg, 7).await;
+    office
+        .post(
+            &reg,
+            &format!("/api/permohonan/{g}/terima-berkas"),
+            berkas.clone(),
+        )
+        .await
+        .unwrap();
+    let f_id = f.id.clone();
+    until(
+        &office,
+        "F and G and every blob at the hub",
+        Duration::from_secs(60),
+        async || {
+            in_step(&office, &hub_data, &[&a, &b, &c, &d, &f_id, &g])?;
+            let s = office.sync_status()?;
+            anyhow::ensure!(
+                s["blobs_waiting"] == 0,
+                "blobs waiting: {}",
+                s["blobs_waiting"]
+            );
+            Ok(())
+        },
+    )
+    .await;
+    let hub_then = hub_docs(&hub_data).unwrap();
+    for id in [&f.id, &g] {
+        assert!(
+            hub_then
+                .iter()
+                .any(|h| &h.id == id && h.keputusan.is_none()),
+            "{id} at the hub, undecided"
+        );
+    }
+    // What the office held when the disk died: every capture, and those the desk confirmed.
+    let captures_then = office_captures(&office.db()).unwrap();
+    let f_rows: std::collections::BTreeSet<(String, String)> = captures_then[&f.id]
+        .iter()
+        .map(|c| (c.0.clone(), c.3.clone()))
+        .collect();
+    assert_eq!(
+        f_rows, f.captures,
+        "the desk confirmed what the office stored"
+    );
+    assert!(captures_then[&b].iter().any(|c| c.0 == "face"));
+
     // The disk dies: the agent stops, the older backup comes back. The hub is down too for
     // a while, so the office works alone first.
     office.agent.take().unwrap().stop().unwrap();
@@ -268,8 +356,8 @@ async fn an_office_restored_from_an_older_backup_converges_with_the_hub() {
         early.expect_err("the desk must not append to a restored application before the sync");
     assert!(err.to_string().contains("409"), "{err}");
 
-    // The hub is back.
-    hub = Some(start_hub(&hub_data, &pki, hub_addr).unwrap());
+    // The hub is back (still deciding nothing: F and G come back through the listing only).
+    hub = Some(start_hub_with_env(&hub_data, &pki, hub_addr, DEDUP_PAUSED).unwrap());
     until(
         &office,
         "the hub's newer state at the desk",
@@ -280,6 +368,8 @@ async fn an_office_restored_from_an_older_backup_converges_with_the_hub() {
                 (&b, "terekam"),
                 (&c, "berkas_diterima"),
                 (&d, "terekam"),
+                (&f.id, "terekam"),
+                (&g, "berkas_diterima"),
             ] {
                 let got = status_of(&office, &reg, id).await?;
                 anyhow::ensure!(got == want, "{id}: {got}, want {want}");
@@ -326,9 +416,47 @@ async fn an_office_restored_from_an_older_backup_converges_with_the_hub() {
         )
         .await
         .unwrap();
+    // ... and on F and G, which the office had only from the hub.
+    office
+        .post(
+            &rek,
+            &format!("/api/permohonan/{}/serahkan", f.id),
+            json!({}),
+        )
+        .await
+        .unwrap();
+    office
+        .post(
+            &reg,
+            &format!("/api/permohonan/{g}/periksa-berkas"),
+            berkas.clone(),
+        )
+        .await
+        .unwrap();
+
+    // Every photo and signature (and template) is back, byte-equal.
+    until(
+        &office,
+        "the captures back at the office",
+        Duration::from_secs(60),
+        async || {
+            let now = office_captures(&office.db())?;
+            anyhow::ensure!(
+                now == captures_then,
+                "captures differ: office has {:?}, had {:?}",
+                now.iter().map(|(k, v)| (k, v.len())).collect::<Vec<_>>(),
+                captures_then
+                    .iter()
+                    .map(|(k, v)| (k, v.len()))
+                    .collect::<Vec<_>>()
+            );
+            Ok(())
+        },
+    )
+    .await;
 
     // Converged: nothing lost on either side.
-    let all = [&a, &b, &c, &d, &e];
+    let all = [&a, &b, &c, &d, &e, &f.id, &g];
     until(
         &office,
         "convergence after the restore",
@@ -342,17 +470,19 @@ async fn an_office_restored_from_an_older_backup_converges_with_the_hub() {
         (&c, "pengecekan_biometrik"),
         (&d, "terekam"),
         (&e, "berkas_diterima"),
+        (&f.id, "diserahkan"),
+        (&g, "pengecekan_biometrik"),
     ] {
         assert_eq!(status_of(&office, &reg, id).await.unwrap(), want, "{id}");
     }
     let hub_now = hub_docs(&hub_data).unwrap();
     assert_eq!(
         hub_now.iter().filter(|h| h.kecamatan == KECAMATAN).count(),
-        5,
-        "five applications at the hub"
+        7,
+        "seven applications at the hub"
     );
     let (docs, rows) = office_events(&office.db()).unwrap();
-    assert_eq!(docs.len(), 5, "five documents at the office: {docs:?}");
+    assert_eq!(docs.len(), 7, "seven documents at the office: {docs:?}");
     for id in all {
         assert_eq!(
             docs.get(id.as_str()),

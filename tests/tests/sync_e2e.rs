@@ -762,7 +762,9 @@ async fn push(c: &HubClient, doc: &mut PermohonanDoc) -> anyhow::Result<Vec<Stri
         let resp: SyncResponse = c
             .sync(
                 &SyncRequest {
+                    extensions: Vec::new(),
                     cursor: 0,
+                    listing: None,
                     docs: vec![DocMessage {
                         id: id.clone(),
                         message: Some(m.encode()),

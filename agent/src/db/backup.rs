@@ -13,7 +13,11 @@
 //! exchanges afresh and the hub resends every decision), every document is queued, and every
 //! application is marked `sync_pulih` so that the desk appends no event to it until its
 //! exchange with the hub is over (then the rows follow the hub's newer events first, see
-//! `crate::sync::rows`). Automerge actor ids are not stored: every write of a document loads
+//! `crate::sync::rows`). The office also walks the hub's full listing of its kecamatan's
+//! documents once (`listing_after` in `sync_meta`): applications made after the backup that the
+//! hub never changed are on no feed, so the office asks for every listed one it lacks, and the
+//! photos and signatures of the documents that come back are downloaded
+//! (`crate::sync::unduh`). Automerge actor ids are not stored: every write of a document loads
 //! it with a fresh random actor, so a restored office never reuses an (actor, sequence number)
 //! the hub already holds.
 
@@ -165,6 +169,13 @@ pub fn prepare_resync(conn: &mut Connection) -> Result<(), BackupError> {
          ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         rusqlite::params![crate::sync::store::meta::RESTORED_AT, now],
     )?;
+    // The hub's full listing from the start: documents made after the backup that the hub
+    // never changed are on no feed.
+    tx.execute(
+        "INSERT INTO sync_meta(key, value) VALUES (?1, '')
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [crate::sync::store::meta::LISTING],
+    )?;
     // Every document is exchanged again (the hub may have newer changes of any of them).
     tx.execute(
         "INSERT INTO sync_outbox(permohonan_id, queued_at)
@@ -270,6 +281,11 @@ mod tests {
             crate::sync::store::outbox_batch(&c, 10, &[]).unwrap(),
             vec!["130101-p1"],
             "every document exchanged again"
+        );
+        assert_eq!(
+            crate::sync::store::get_meta(&c, crate::sync::store::meta::LISTING).unwrap(),
+            Some(String::new()),
+            "the hub's full listing walked from the start"
         );
         assert!(crate::sync::store::menunggu_pulih(&c, "130101-p1").unwrap());
         // Once the exchange is over, the desk may continue.

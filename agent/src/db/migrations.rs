@@ -33,9 +33,19 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0101_pulih.sql"),
     },
     Migration {
+        version: 110,
+        name: "unduh",
+        sql: include_str!("../../migrations/0110_unduh.sql"),
+    },
+    Migration {
         version: 120,
         name: "pengecualian",
         sql: include_str!("../../migrations/0120_pengecualian.sql"),
+    },
+    Migration {
+        version: 130,
+        name: "indeks",
+        sql: include_str!("../../migrations/0130_indeks.sql"),
     },
 ];
 

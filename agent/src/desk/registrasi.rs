@@ -364,6 +364,7 @@ pub async fn cek_biometrik(
                 permohonan_id: pid,
                 nik,
                 skor: 1.0,
+                asal: None,
             });
         }
     }
@@ -404,29 +405,63 @@ pub async fn cek_biometrik(
     .await
 }
 
-/// The register-book text of an "already recorded" answer.
+/// The register-book text of an "already recorded" answer. A person found in the district
+/// index is told where and when: "Sudah direkam di Kecamatan X pada TANGGAL" (the SOP's
+/// "sudah rekam" branch: the documents go back with this reason).
 pub fn keterangan_sudah_rekam(hasil: &HasilCek) -> String {
     let found: Vec<String> = hasil
         .cocok
         .iter()
         .filter(|c| c.kepastian == Kepastian::Cocok)
-        .map(|c| {
-            format!(
-                "NIK {} ({}, skor {:.2})",
+        .map(|c| match (&c.sumber, &c.asal) {
+            (Sumber::Distrik, Some(a)) => format!(
+                "Sudah direkam di Kecamatan {} pada {} (permohonan {}, NIK {}, keputusan kabupaten: {})",
+                a.nama_kecamatan.as_deref().unwrap_or(&a.kecamatan),
+                tanggal_indonesia(&a.tanggal),
+                c.permohonan_id,
+                c.nik,
+                a.keputusan
+                    .as_deref()
+                    .map_or("belum ada", |k| k)
+                    .replace('_', " ")
+            ),
+            _ => format!(
+                "Sudah pernah direkam: NIK {} ({}, skor {:.2})",
                 c.nik,
                 match c.sumber {
                     Sumber::Lokal => "kantor ini",
-                    Sumber::Distrik => "distrik",
+                    Sumber::Distrik => "kabupaten",
                 },
                 c.skor
-            )
+            ),
         })
         .collect();
-    format!(
-        "Sudah pernah direkam: {}. Dicari: {}.",
-        found.join("; "),
-        hasil.cakupan
-    )
+    format!("{}. Dicari: {}.", found.join("; "), hasil.cakupan)
+}
+
+/// A `YYYY-MM-DD` date the Indonesian way ("30 November 2026"); other text unchanged.
+pub fn tanggal_indonesia(iso: &str) -> String {
+    const BULAN: [&str; 12] = [
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ];
+    match chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d") {
+        Ok(d) => {
+            use chrono::Datelike as _;
+            format!("{} {} {}", d.day(), BULAN[d.month0() as usize], d.year())
+        }
+        Err(_) => iso.to_owned(),
+    }
 }
 
 /// After a failed recording (documents back at registration): a new queue number.

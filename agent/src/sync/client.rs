@@ -1,5 +1,5 @@
-//! HTTPS client of the hub: mutual TLS with the office certificate, the sync body gzip'd, and
-//! resumable blob uploads.
+//! HTTPS client of the hub: mutual TLS with the office certificate, the sync body gzip'd,
+//! resumable blob uploads, and resumable blob downloads (a restored office).
 
 use std::io::Write as _;
 use std::sync::Arc;
@@ -15,6 +15,15 @@ pub struct WireBytes {
     pub sent: u64,
     /// Response bodies.
     pub received: u64,
+}
+
+/// How the hub answered a blob download.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unduh {
+    /// The whole rest of the blob arrived.
+    Lengkap,
+    /// The hub refused (status and its JSON reason): the download waits for a later round.
+    Ditolak(String),
 }
 
 /// A connection pool to the hub.
@@ -109,6 +118,51 @@ impl HubClient {
             )));
         }
         SyncResponse::decode(&body).map_err(|e| SyncError::Hub(format!("response: {e}")))
+    }
+
+    /// Downloads blob `sha256` of application `permohonan` from byte `offset`, appending what
+    /// arrives to `sink` as it arrives: after a cut (an `Err`), `sink` holds the bytes that did
+    /// arrive, and the next download resumes after them. At most `max` bytes are taken.
+    pub async fn download_blob(
+        &self,
+        sha256: &str,
+        permohonan: &str,
+        offset: u64,
+        max: u64,
+        sink: &mut Vec<u8>,
+    ) -> Result<Unduh, SyncError> {
+        let mut resp = self
+            .http
+            .get(format!(
+                "{}{}/{sha256}/{}",
+                self.base,
+                wire::BLOBS_PATH,
+                wire::BLOB_DATA_SEGMENT
+            ))
+            .query(&[("permohonan", permohonan), ("offset", &offset.to_string())])
+            .send()
+            .await
+            .map_err(|e| SyncError::Hub(e.to_string()))?;
+        let status = resp.status();
+        if !status.is_success() {
+            let text = resp.text().await.unwrap_or_default();
+            let text: String = text.chars().take(300).collect();
+            return Ok(Unduh::Ditolak(format!("{status}: {text}")));
+        }
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| SyncError::Hub(format!("blob download: {e}")))?
+        {
+            let room = max.saturating_sub(sink.len() as u64) as usize;
+            sink.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if chunk.len() > room {
+                // More than the document declares: what was kept fails the hash check.
+                sink.push(0);
+                break;
+            }
+        }
+        Ok(Unduh::Lengkap)
     }
 
     /// Upload state of a blob at the hub.

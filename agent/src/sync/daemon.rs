@@ -2,7 +2,9 @@
 //!
 //! Each round: documents first (the outbox in batches, exchanging automerge sync messages
 //! with the hub until the office has nothing more to say, plus the hub's feed of documents it
-//! changed for this office), then blobs (resumable chunked uploads). While rounds succeed the
+//! changed for this office, and for a restored office the pages of the hub's full listing of
+//! its documents, see `crate::db::backup`), then blobs (resumable chunked uploads, and for a
+//! restored office the downloads of [`super::unduh`]). While rounds succeed the
 //! daemon waits `interval_ms` between them; after a failure it waits an exponentially growing
 //! delay with jitter (`backoff_ms` .. `max_backoff_ms`). `sync now` (a flag in `sync_meta`, or
 //! [`SyncHandle::sync_now`]) cuts the wait short. All state is in SQLite, so a restarted agent
@@ -15,17 +17,20 @@ use std::time::{Duration, Instant};
 use automerge::sync::State;
 use chrono::FixedOffset;
 use rand::Rng as _;
-use rekam_shared::wire::{DocMessage, SyncRequest};
+use rekam_shared::wire::{DocMessage, EXT_LISTING, Listing, SyncRequest};
 use serde::Serialize;
 use tokio::sync::Notify;
 
-use super::client::{HubClient, WireBytes};
+use super::client::{HubClient, Unduh, WireBytes};
 use super::store::{self, meta};
 use super::{HubConfig, SyncError};
 use crate::db::Db;
 
 /// Sync states of the documents in the current round.
 type StateMap = HashMap<String, State>;
+/// What applying one response leaves: the sync states, the documents it touched, and where
+/// the listing walk goes on.
+type Applied = (StateMap, Vec<String>, Option<String>);
 /// A document id and this office's message for it (None: nothing to say).
 type Outgoing = (String, Option<Vec<u8>>);
 
@@ -88,13 +93,19 @@ impl SyncHandle {
 
 /// Starts the daemon as a background task on the current tokio runtime. `offset` is the
 /// office's UTC offset (local days of rows built from the hub's documents).
-pub fn spawn(db: Db, cfg: HubConfig, offset: FixedOffset) -> SyncHandle {
+/// `indeks` is the district index the desks search; each round's download feeds it.
+pub fn spawn(
+    db: Db,
+    cfg: HubConfig,
+    offset: FixedOffset,
+    indeks: Arc<crate::cek::IndeksKabupaten>,
+) -> SyncHandle {
     let handle = SyncHandle {
         status: Arc::new(Mutex::new(SyncStatus::default())),
         wake: Arc::new(Notify::new()),
     };
     let h = handle.clone();
-    tokio::spawn(async move { run(db, cfg, offset, h).await });
+    tokio::spawn(async move { run(db, cfg, offset, indeks, h).await });
     handle
 }
 
@@ -102,7 +113,13 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-async fn run(db: Db, cfg: HubConfig, offset: FixedOffset, handle: SyncHandle) {
+async fn run(
+    db: Db,
+    cfg: HubConfig,
+    offset: FixedOffset,
+    indeks: Arc<crate::cek::IndeksKabupaten>,
+    handle: SyncHandle,
+) {
     let mut client: Option<HubClient> = None;
     let mut failures: u32 = 0;
     let mut bytes = WireBytes::default();
@@ -115,17 +132,24 @@ async fn run(db: Db, cfg: HubConfig, offset: FixedOffset, handle: SyncHandle) {
         }
         let started = Instant::now();
         let result = match &client {
-            Some(c) => round(&db, c, &cfg, offset, &mut bytes).await,
+            Some(c) => match round(&db, c, &cfg, offset, &mut bytes).await {
+                // Documents first; then the district index, in bounded chunks.
+                Ok(stats) => super::indeks::unduh(&db, c, &indeks, &mut bytes)
+                    .await
+                    .map(|n| RoundStats { indeks: n, ..stats }),
+                Err(e) => Err(e),
+            },
             None => Err(SyncError::Config("hub client not configured".into())),
         };
         let ok = result.is_ok();
         match &result {
             Ok(stats) => {
                 failures = 0;
-                if stats.docs > 0 || stats.blobs > 0 {
+                if stats.docs > 0 || stats.blobs > 0 || stats.indeks > 0 {
                     tracing::info!(
                         docs = stats.docs,
                         blobs = stats.blobs,
+                        indeks = stats.indeks,
                         exchanges = stats.exchanges,
                         ms = started.elapsed().as_millis() as u64,
                         "sync round done"
@@ -240,6 +264,8 @@ pub struct RoundStats {
     pub blobs: usize,
     /// HTTP sync exchanges.
     pub exchanges: usize,
+    /// District index entries received.
+    pub indeks: usize,
 }
 
 /// One sync round: documents, then blobs.
@@ -260,6 +286,8 @@ pub async fn round(
     let mut active: Vec<String> = Vec::new();
     let mut done: Vec<String> = Vec::new();
     let mut poll_feed = true;
+    // A restored office walks the hub's full listing (nobody else sends one).
+    let mut listing: Option<String> = db.read(|c| store::get_meta(c, meta::LISTING)).await?;
     let batch = cfg.batch_docs.max(1);
     while stats.exchanges < MAX_EXCHANGES {
         if active.len() < batch {
@@ -289,8 +317,10 @@ pub async fn round(
             .await?;
         states = st;
         let mut req = SyncRequest {
+            extensions: Vec::new(),
             cursor,
             docs: Vec::new(),
+            listing: listing.clone(),
         };
         let mut quiet = Vec::new();
         for (id, m) in msgs {
@@ -326,23 +356,42 @@ pub async fn round(
                 done.push(id);
             }
         }
-        if req.docs.is_empty() && !poll_feed {
+        if req.docs.is_empty() && !poll_feed && listing.is_none() {
             if active.is_empty() {
                 break;
             }
             continue;
         }
         stats.exchanges += 1;
-        let resp = client.sync(&req, bytes).await?;
+        let resp = match client.sync(&req, bytes).await {
+            Err(SyncError::Hub(e)) if listing.is_some() && e.contains("protocol version") => {
+                // A hub older than the listing: the office gets back what the feed brings.
+                tracing::warn!(error = %e, "the hub does not serve the full listing");
+                db.write(|tx| store::record_listing(tx, None)).await?;
+                listing = None;
+                continue;
+            }
+            other => other?,
+        };
         poll_feed = resp.more;
+        let page = match (
+            &listing,
+            resp.extensions.iter().find(|(t, _)| *t == EXT_LISTING),
+        ) {
+            (None, _) => None,
+            (Some(_), None) => Some(None),
+            (Some(_), Some((_, b))) => Some(Some(
+                Listing::decode(b).map_err(|e| SyncError::Hub(format!("listing: {e}")))?,
+            )),
+        };
         // Apply the hub's messages in one write transaction.
         let st = std::mem::take(&mut states);
         let new_cursor = resp.cursor;
         let resp_docs = resp.docs;
         let refused = resp.refused;
-        let (st, touched) = db
+        let (st, touched, next_listing) = db
             .write(
-                move |tx| -> Result<(HashMap<String, State>, Vec<String>), SyncError> {
+                move |tx| -> Result<Applied, SyncError> {
                     let mut st = st;
                     let mut touched = Vec::new();
                     for d in &resp_docs {
@@ -363,14 +412,20 @@ pub async fn round(
                     }
                     // The feed's documents are applied: the cursor may move past them.
                     store::set_meta(tx, meta::CURSOR, &new_cursor.to_string())?;
+                    // The listing's documents are queued: the walk may move past them.
+                    let next_listing = match &page {
+                        None => None,
+                        Some(p) => store::record_listing(tx, p.as_ref())?,
+                    };
                     let refused_ids: Vec<String> = refused.iter().map(|r| r.id.clone()).collect();
                     touched.retain(|id| !refused_ids.contains(id));
-                    Ok((st, touched))
+                    Ok((st, touched, next_listing))
                 },
             )
             .await?;
         states = st;
         cursor = new_cursor;
+        listing = next_listing;
         active.retain(|id| states.contains_key(id));
         for id in touched {
             if !active.contains(&id) {
@@ -380,6 +435,7 @@ pub async fn round(
         }
     }
     stats.blobs = upload_blobs(db, client, bytes).await?;
+    stats.blobs += download_blobs(db, client, bytes).await?;
     let b = *bytes;
     db.write(move |tx| -> Result<(), SyncError> {
         store::set_meta(tx, meta::BYTES_SENT, &b.sent.to_string())?;
@@ -387,6 +443,49 @@ pub async fn round(
     })
     .await?;
     Ok(stats)
+}
+
+/// Downloads the photos and signatures queued by [`super::unduh::ikuti_biometrik`] (a
+/// restored office), each from where its last download stopped; what arrives is kept even if
+/// the connection is cut. A blob the hub refuses waits for a later round.
+async fn download_blobs(
+    db: &Db,
+    client: &HubClient,
+    bytes: &mut WireBytes,
+) -> Result<usize, SyncError> {
+    let mut n = 0;
+    // Bounded: a hub that keeps sending bytes that fail the hash check does not hold the round.
+    for _ in 0..8 {
+        let batch = db.read(|c| super::unduh::antrian(c, BLOB_BATCH)).await?;
+        let mut progress = false;
+        for u in batch {
+            let mut got = Vec::new();
+            let max = u.size.saturating_sub(u.received) + 1;
+            let r = client
+                .download_blob(&u.sha256, &u.permohonan_id, u.received, max, &mut got)
+                .await;
+            bytes.received += got.len() as u64;
+            progress |= !got.is_empty();
+            let key = u.clone();
+            let saved = db
+                .write(move |tx| super::unduh::simpan(tx, &key, &got))
+                .await?;
+            match r? {
+                Unduh::Lengkap if saved == super::unduh::Disimpan::Selesai => n += 1,
+                Unduh::Lengkap => {}
+                Unduh::Ditolak(why) => tracing::warn!(
+                    permohonan = %u.permohonan_id,
+                    blob = %u.sha256,
+                    reason = %why,
+                    "hub refused a blob download; retried next round"
+                ),
+            }
+        }
+        if !progress {
+            break;
+        }
+    }
+    Ok(n)
 }
 
 async fn upload_blobs(

@@ -9,13 +9,19 @@
 //!   resumes from SQLite after a restart, never holds the writer longer than one batch.
 //! - [`rows`]: the rows follow a document the hub sent (newer events after a restore from an
 //!   older backup, or a whole application the office does not have).
+//! - [`unduh`]: downloads for a restored office: the capture rows follow a document's
+//!   biometric section, photos and signatures come back as resumable, hash-checked blobs.
+//! - [`indeks`]: the district index download (migration `0130_indeks.sql`), after each round's
+//!   documents (see `docs/district-index.md`).
 //! - [`cli`]: `rekam-agent sync status` and `rekam-agent sync now`.
 
 pub mod cli;
 pub mod client;
 pub mod daemon;
+pub mod indeks;
 pub mod rows;
 pub mod store;
+pub mod unduh;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -43,6 +49,9 @@ pub struct HubConfig {
     pub batch_docs: usize,
     /// Timeout of one HTTP request, milliseconds.
     pub timeout_ms: u64,
+    /// Age in hours after which the district index counts as stale (a warning at the desk
+    /// and in every check's answer). Default 168 (7 days).
+    pub index_max_age_hours: u64,
 }
 
 impl Default for HubConfig {
@@ -55,6 +64,7 @@ impl Default for HubConfig {
             max_backoff_ms: 60_000,
             batch_docs: 100,
             timeout_ms: 30_000,
+            index_max_age_hours: 168,
         }
     }
 }
@@ -63,6 +73,12 @@ impl HubConfig {
     /// Interval between idle rounds.
     pub fn interval(&self) -> Duration {
         Duration::from_millis(self.interval_ms)
+    }
+
+    /// Age after which the district index is stale.
+    pub fn index_max_age(&self) -> chrono::TimeDelta {
+        // Capped at about 100,000 years so a huge setting cannot overflow.
+        chrono::TimeDelta::hours(self.index_max_age_hours.min(1 << 30) as i64)
     }
 }
 

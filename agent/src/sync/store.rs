@@ -32,6 +32,9 @@ pub mod meta {
     pub const BYTES_RECEIVED: &str = "bytes_received";
     /// When the database was last restored from a backup (RFC 3339), set by `restore`.
     pub const RESTORED_AT: &str = "restored_at";
+    /// Present while a restored office walks the hub's full listing of its documents: the last
+    /// id listed (empty: from the start). Set by `restore`, removed after the last page.
+    pub const LISTING: &str = "listing_after";
 }
 
 /// Reads a `sync_meta` value.
@@ -223,7 +226,10 @@ pub fn apply(
             super::rows::Ikuti::Belum(why) | super::rows::Ikuti::Bercabang(why) => {
                 tracing::error!(permohonan = %id, reason = %why, "rows not brought up to the document");
             }
-            _ => {}
+            _ => {
+                // The captures follow too (photos and signatures queued for download).
+                super::unduh::ikuti_biometrik(conn, &view)?;
+            }
         }
         conn.execute(
             "INSERT INTO permohonan_doc(permohonan_id, doc) VALUES (?1, ?2)
@@ -243,6 +249,47 @@ pub fn apply(
         [id],
     )?;
     Ok(changed)
+}
+
+/// Records one page of the hub's full listing (restored office): every listed document this
+/// office lacks is queued, so the daemon asks the hub for it from nothing, and the listing
+/// moves past the page (or ends), in the caller's transaction, so a cut resumes at the page.
+/// `None`: the hub sent no page (the walk ends). Returns where the walk goes on, if it does.
+pub fn record_listing(
+    conn: &Connection,
+    page: Option<&rekam_shared::wire::Listing>,
+) -> Result<Option<String>, SyncError> {
+    let Some(page) = page else {
+        tracing::warn!("the hub sent no listing page; the listing walk ends");
+        conn.execute("DELETE FROM sync_meta WHERE key = ?1", [meta::LISTING])?;
+        return Ok(None);
+    };
+    let mut queued = 0;
+    for id in &page.ids {
+        queued += conn.execute(
+            "INSERT INTO sync_outbox(permohonan_id, queued_at)
+             SELECT ?1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+             WHERE NOT EXISTS (SELECT 1 FROM permohonan_doc WHERE permohonan_id = ?1)
+             ON CONFLICT(permohonan_id) DO NOTHING",
+            [id],
+        )?;
+    }
+    tracing::info!(
+        listed = page.ids.len(),
+        queued,
+        more = page.more,
+        "hub's listing page: documents this office lacks queued"
+    );
+    match (page.more, page.ids.last()) {
+        (true, Some(last)) => {
+            set_meta(conn, meta::LISTING, last)?;
+            Ok(Some(last.clone()))
+        }
+        _ => {
+            conn.execute("DELETE FROM sync_meta WHERE key = ?1", [meta::LISTING])?;
+            Ok(None)
+        }
+    }
 }
 
 /// Marks a document done if the hub has everything it has (its heads are the shared heads);

@@ -343,7 +343,13 @@ async fn audit(State(state): State<AppState>, sesi: Sesi) -> Result<Response, Ap
 }
 
 async fn cakupan(State(state): State<AppState>, _sesi: Sesi) -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "lokal": state.cek.jumlah_lokal() }))
+    let distrik = state.cek.info_distrik();
+    let peringatan = distrik.as_ref().and_then(crate::cek::peringatan_indeks);
+    Json(serde_json::json!({
+        "lokal": state.cek.jumlah_lokal(),
+        "distrik": distrik,
+        "peringatan": peringatan,
+    }))
 }
 
 /// The API routes.

@@ -27,6 +27,8 @@ pub struct AppState {
     pub clock: Clock,
     pub devices: DeviceClient,
     pub cek: Arc<CekRekam>,
+    /// The district index inside `cek` (the sync daemon feeds it).
+    pub indeks: Arc<crate::cek::IndeksKabupaten>,
     /// Wrong-password counts per username (see [`throttle`]).
     pub login_throttle: Arc<throttle::LoginThrottle>,
 }
@@ -38,12 +40,40 @@ impl AppState {
             .read(|c| crate::bio::load_gallery(c).map_err(crate::db::DbError::from))
             .await?;
         let devices = DeviceClient::new(config.device_url.clone(), config.device_timeout());
+        let cek = Arc::new(CekRekam::new(gallery));
+        // The district index as stored by the sync daemon (an office with a hub searches it
+        // even before its first download completes: the answer then says so).
+        let max_age = config
+            .hub
+            .as_ref()
+            .map(|h| h.index_max_age())
+            .unwrap_or_else(|| crate::sync::HubConfig::default().index_max_age());
+        let indeks = Arc::new(crate::cek::IndeksKabupaten::new(config.offset(), max_age));
+        let started = std::time::Instant::now();
+        let i2 = indeks.clone();
+        let loaded = db
+            .read(move |c| {
+                crate::sync::indeks::muat(c, &i2)
+                    .map_err(|e| crate::db::DbError::Task(e.to_string()))
+            })
+            .await?;
+        if loaded > 0 {
+            tracing::info!(
+                persons = loaded,
+                ms = started.elapsed().as_millis() as u64,
+                "district index loaded"
+            );
+        }
+        if config.hub.is_some() || loaded > 0 {
+            cek.set_distrik(Some(indeks.clone()));
+        }
         Ok(AppState {
             config: Arc::new(config),
             db,
             clock,
             devices,
-            cek: Arc::new(CekRekam::new(gallery)),
+            cek,
+            indeks,
             login_throttle: Arc::default(),
         })
     }

@@ -249,19 +249,36 @@ fn registrasi_page(
     rows: &[store::Row],
 ) -> String {
     let body = format!(
-        r#"<h1>Meja registrasi: permohonan baru (langkah 1)</h1>{}{note}
+        r#"<h1>Meja registrasi: permohonan baru (langkah 1)</h1>{}{}{note}
 <div class="kartu tanpa-cetak"><form method="get" action="/registrasi"><label for="cari_nik">Cari penduduk menurut NIK</label>
 <input type="text" id="cari_nik" name="nik" value=""><button class="kedua" id="cari">Cari</button></form></div>
 <div class="kartu"><form method="post" action="/registrasi">{}{}
 <p>Penduduk hadir sendiri dengan berkas persyaratan. Kantor: kecamatan {}.</p><button id="buat">Buka permohonan</button></form></div>
 <h2>Permohonan di meja registrasi hari ini</h2>{}{PERANGKAT}"#,
         err.map(galat).unwrap_or_default(),
+        indeks_box(state),
         idem_field(),
         penduduk_form(p),
         esc(&state.config.kecamatan),
         tabel(rows)
     );
     page("Registrasi", Some(op), &body)
+}
+
+/// What the step-2 check covers beyond this office: the district index's size and age, or a
+/// warning when it is stale or incomplete.
+fn indeks_box(state: &AppState) -> String {
+    let Some(i) = state.cek.info_distrik() else {
+        return String::new();
+    };
+    match crate::cek::peringatan_indeks(&i) {
+        Some(w) => format!(r#"<div class="galat" id="indeks-usang">{}</div>"#, esc(&w)),
+        None => format!(
+            r#"<div class="info" id="indeks">Indeks kabupaten: {} orang, per {}.</div>"#,
+            crate::cek::ribuan(i.jumlah),
+            esc(i.per_teks.as_deref().unwrap_or("-"))
+        ),
+    }
 }
 
 const DI_REGISTRASI: &[&str] = &[
@@ -627,7 +644,20 @@ fn permohonan_page(
         .map(|a| {
             a.iter()
                 .filter(|c| c["kepastian"] == "mungkin")
-                .map(|c| format!("NIK {}", esc(c["nik"].as_str().unwrap_or("?"))))
+                .map(|c| {
+                    let asal = match c.get("asal") {
+                        Some(a) => format!(
+                            " (direkam di kecamatan {} pada {})",
+                            esc(a["nama_kecamatan"]
+                                .as_str()
+                                .or(a["kecamatan"].as_str())
+                                .unwrap_or("?")),
+                            esc(a["tanggal"].as_str().unwrap_or("?"))
+                        ),
+                        None => String::new(),
+                    };
+                    format!("NIK {}{asal}", esc(c["nik"].as_str().unwrap_or("?")))
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -641,14 +671,18 @@ fn permohonan_page(
     };
     let cek = match &v.cek_biometrik {
         Some(c) => format!(
-            r#"<div class="info" id="hasil-cek">Pengecekan biometrik: {} Dicari: {} ({} ms).{mungkin}</div>"#,
+            r#"<div class="info" id="hasil-cek">Pengecekan biometrik: {} Dicari: {} ({} ms).{mungkin}{}</div>"#,
             if c["sudah_rekam"].as_bool() == Some(true) {
                 "<b>SUDAH PERNAH DIREKAM</b>."
             } else {
                 "belum pernah direkam."
             },
             esc(c["cakupan"].as_str().unwrap_or("")),
-            c["milidetik"].as_u64().unwrap_or(0)
+            c["milidetik"].as_u64().unwrap_or(0),
+            c["peringatan"]
+                .as_str()
+                .map(|w| format!(r#" <b id="peringatan-indeks">{}</b>"#, esc(w)))
+                .unwrap_or_default()
         ),
         None => String::new(),
     };

@@ -77,6 +77,8 @@ pub struct Office {
 /// Upload state of a blob.
 pub use rekam_shared::wire::BlobStatus;
 
+use rekam_shared::index::{EntriIndeks, IsiIndeks};
+
 /// Operations available inside a transaction.
 pub trait Tx {
     /// Loads a document.
@@ -101,6 +103,14 @@ pub trait Tx {
         cursor: u64,
         limit: usize,
     ) -> Result<Vec<(String, u64)>, StorageError>;
+    /// Ids of the documents of `kecamatan`, ascending, after `after` (`""`: from the first),
+    /// at most `limit`: one page of the full listing a restored office walks.
+    fn doc_ids_after(
+        &self,
+        kecamatan: &str,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<String>, StorageError>;
     /// Appends to the audit log.
     fn audit(&self, entry: &AuditEntry) -> Result<(), StorageError>;
     /// Records a successful request of an office.
@@ -108,6 +118,18 @@ pub trait Tx {
     /// Puts application `id` on the durable dedup queue, waiting since `at` (RFC 3339).
     /// Already queued: keeps the older time.
     fn enqueue_dedup(&self, id: &str, at: &str) -> Result<(), StorageError>;
+
+    // The district index (see `crate::index`).
+
+    /// The index entry of application `id` (content, or a tombstone), if it was ever indexed.
+    fn index_entry(&self, id: &str) -> Result<Option<EntriIndeks>, StorageError>;
+    /// Writes the entry of application `id` (`None`: a tombstone) under the next sequence
+    /// number, which it returns.
+    fn index_put(&self, id: &str, isi: Option<&IsiIndeks>) -> Result<u64, StorageError>;
+    /// Entries with a sequence number above `versi`, in order, at most `limit`.
+    fn index_since(&self, versi: u64, limit: usize) -> Result<Vec<EntriIndeks>, StorageError>;
+    /// The highest sequence number (0 for an empty index).
+    fn index_head(&self) -> Result<u64, StorageError>;
 }
 
 /// The hub's storage.
@@ -155,4 +177,80 @@ pub trait Storage: Send + Sync + 'static {
     fn dequeue_dedup(&self, id: &str) -> Result<(), StorageError>;
     /// The dedup backlog: how many applications wait and since when the oldest waits.
     fn dedup_backlog(&self) -> Result<(u64, Option<String>), StorageError>;
+
+    // --- Dedup rescan (`rekam-hub dedup rescan`): its persisted cursor, one row per run. ---
+
+    /// The latest dedup rescan (finished or not), if any ran.
+    fn dedup_rescan_latest(&self) -> Result<Option<Rescan>, StorageError>;
+    /// Starts a new rescan generation at `mulai` (RFC 3339) with thresholds `ambang` (text, as
+    /// shown to operators) and returns it.
+    fn dedup_rescan_start(&self, mulai: &str, ambang: &str) -> Result<Rescan, StorageError>;
+    /// Moves the cursor of rescan `generasi`: every application up to `kursor` (in id order)
+    /// is done; `diproses` gone through so far, `berubah` of them with a changed decision.
+    fn dedup_rescan_advance(
+        &self,
+        generasi: u64,
+        kursor: &str,
+        diproses: u64,
+        berubah: u64,
+    ) -> Result<(), StorageError>;
+    /// Ends rescan `generasi` at `at` as `status` ([`RescanStatus::Selesai`] or
+    /// [`RescanStatus::Ditinggalkan`]).
+    fn dedup_rescan_end(
+        &self,
+        generasi: u64,
+        at: &str,
+        status: RescanStatus,
+    ) -> Result<(), StorageError>;
+}
+
+/// How a dedup rescan stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RescanStatus {
+    /// Started and not finished (interrupted, or running).
+    Berjalan,
+    /// Every application was gone through.
+    Selesai,
+    /// Left unfinished on purpose (a new rescan was started instead).
+    Ditinggalkan,
+}
+
+impl RescanStatus {
+    /// The stored word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RescanStatus::Berjalan => "berjalan",
+            RescanStatus::Selesai => "selesai",
+            RescanStatus::Ditinggalkan => "ditinggalkan",
+        }
+    }
+
+    /// The status stored as `s`.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Berjalan, Self::Selesai, Self::Ditinggalkan]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
+/// One dedup rescan (a generation): re-decides, in id order, every application the engine
+/// decided; its cursor survives a killed process so that a rerun continues where it stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rescan {
+    /// Number of this rescan (1, 2, ...).
+    pub generasi: u64,
+    /// When it started (RFC 3339): an engine decision made at or after this belongs to it.
+    pub mulai: String,
+    /// The thresholds it decides with (text).
+    pub ambang: String,
+    /// The last application id gone through, if any.
+    pub kursor: Option<String>,
+    /// Applications gone through so far.
+    pub diproses: u64,
+    /// ... of which the decision changed (and was written).
+    pub berubah: u64,
+    /// How it stands.
+    pub status: RescanStatus,
+    /// When it ended, if it did.
+    pub selesai: Option<String>,
 }

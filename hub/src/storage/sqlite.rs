@@ -10,7 +10,11 @@ use std::sync::Mutex;
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
-use super::{AuditEntry, BlobStatus, Office, Storage, StorageError, StoredDoc, Tx};
+use rekam_shared::index::{EntriIndeks, IsiIndeks};
+
+use super::{
+    AuditEntry, BlobStatus, Office, Rescan, RescanStatus, Storage, StorageError, StoredDoc, Tx,
+};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS doc (
@@ -21,6 +25,7 @@ CREATE TABLE IF NOT EXISTS doc (
     updated_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS doc_feed ON doc(kecamatan, hub_seq);
+CREATE INDEX IF NOT EXISTS doc_listing ON doc(kecamatan, id);
 CREATE TABLE IF NOT EXISTS sync_state (
     peer  TEXT NOT NULL,
     id    TEXT NOT NULL,
@@ -56,6 +61,25 @@ CREATE TABLE IF NOT EXISTS dedup_queue (
     enqueued_at   TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS dedup_queue_age ON dedup_queue(enqueued_at);
+CREATE TABLE IF NOT EXISTS dedup_rescan (
+    generasi   INTEGER PRIMARY KEY,
+    mulai      TEXT NOT NULL,
+    ambang     TEXT NOT NULL,
+    kursor     TEXT,
+    diproses   INTEGER NOT NULL DEFAULT 0,
+    berubah    INTEGER NOT NULL DEFAULT 0,
+    status     TEXT NOT NULL DEFAULT 'berjalan',
+    selesai    TEXT
+);
+CREATE TABLE IF NOT EXISTS district_index (
+    seq           INTEGER PRIMARY KEY,
+    permohonan_id TEXT NOT NULL UNIQUE,
+    kecamatan     TEXT,
+    tanggal_rekam TEXT,
+    nik           TEXT,
+    keputusan     TEXT,
+    kunci         BLOB
+);
 ";
 
 fn db(e: rusqlite::Error) -> StorageError {
@@ -193,6 +217,24 @@ impl Tx for SqliteTx<'_> {
         .map_err(db)
     }
 
+    fn doc_ids_after(
+        &self,
+        kecamatan: &str,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<String>, StorageError> {
+        let mut st = self
+            .0
+            .prepare_cached(
+                "SELECT id FROM doc WHERE kecamatan = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+            )
+            .map_err(db)?;
+        st.query_map(params![kecamatan, after, limit as i64], |r| r.get(0))
+            .map_err(db)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db)
+    }
+
     fn audit(&self, e: &AuditEntry) -> Result<(), StorageError> {
         self.0
             .execute(
@@ -225,6 +267,93 @@ impl Tx for SqliteTx<'_> {
             .map_err(db)?;
         Ok(())
     }
+
+    // The district index: one row per application ever indexed; a row with a NULL key is a
+    // tombstone. Rewriting a row gives it the next sequence number, so the head only grows.
+
+    fn index_entry(&self, id: &str) -> Result<Option<EntriIndeks>, StorageError> {
+        let mut st = self
+            .0
+            .prepare_cached(&format!("{INDEX_SELECT} WHERE permohonan_id = ?1"))
+            .map_err(db)?;
+        st.query_row([id], index_row).optional().map_err(db)
+    }
+
+    fn index_put(&self, id: &str, isi: Option<&IsiIndeks>) -> Result<u64, StorageError> {
+        let seq: i64 = self
+            .0
+            .query_row(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM district_index",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
+        self.0
+            .execute(
+                "INSERT INTO district_index(seq, permohonan_id, kecamatan, tanggal_rekam, nik,
+                   keputusan, kunci) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT(permohonan_id) DO UPDATE SET seq = excluded.seq,
+                   kecamatan = excluded.kecamatan, tanggal_rekam = excluded.tanggal_rekam,
+                   nik = excluded.nik, keputusan = excluded.keputusan, kunci = excluded.kunci",
+                params![
+                    seq,
+                    id,
+                    isi.map(|i| &i.kecamatan),
+                    isi.map(|i| &i.tanggal_rekam),
+                    isi.map(|i| &i.nik),
+                    isi.and_then(|i| i.keputusan.as_ref()),
+                    isi.map(|i| &i.kunci),
+                ],
+            )
+            .map_err(db)?;
+        Ok(seq as u64)
+    }
+
+    fn index_since(&self, versi: u64, limit: usize) -> Result<Vec<EntriIndeks>, StorageError> {
+        let mut st = self
+            .0
+            .prepare_cached(&format!(
+                "{INDEX_SELECT} WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+            ))
+            .map_err(db)?;
+        st.query_map(params![versi as i64, limit as i64], index_row)
+            .map_err(db)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db)
+    }
+
+    fn index_head(&self) -> Result<u64, StorageError> {
+        self.0
+            .query_row(
+                "SELECT COALESCE(MAX(seq), 0) FROM district_index",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(db)
+    }
+}
+
+const INDEX_SELECT: &str = "SELECT seq, permohonan_id, kecamatan, tanggal_rekam, nik, keputusan,
+    kunci FROM district_index";
+
+fn index_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EntriIndeks> {
+    let kunci: Option<Vec<u8>> = r.get(6)?;
+    let isi = match kunci {
+        None => None,
+        Some(kunci) => Some(IsiIndeks {
+            kecamatan: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+            tanggal_rekam: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+            nik: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+            keputusan: r.get(5)?,
+            kunci,
+        }),
+    };
+    Ok(EntriIndeks {
+        seq: r.get::<_, i64>(0)? as u64,
+        permohonan_id: r.get(1)?,
+        isi,
+    })
 }
 
 impl Storage for SqliteStorage {
@@ -445,6 +574,90 @@ impl Storage for SqliteStorage {
         )
         .map_err(db)
     }
+
+    // --- Dedup rescan cursor. ---
+
+    fn dedup_rescan_latest(&self) -> Result<Option<Rescan>, StorageError> {
+        let conn = self.lock()?;
+        conn.query_row(
+            "SELECT generasi, mulai, ambang, kursor, diproses, berubah, status, selesai
+             FROM dedup_rescan ORDER BY generasi DESC LIMIT 1",
+            [],
+            |r| {
+                Ok((
+                    Rescan {
+                        generasi: r.get::<_, i64>(0)? as u64,
+                        mulai: r.get(1)?,
+                        ambang: r.get(2)?,
+                        kursor: r.get(3)?,
+                        diproses: r.get::<_, i64>(4)? as u64,
+                        berubah: r.get::<_, i64>(5)? as u64,
+                        status: RescanStatus::Berjalan,
+                        selesai: r.get(7)?,
+                    },
+                    r.get::<_, String>(6)?,
+                ))
+            },
+        )
+        .optional()
+        .map_err(db)?
+        .map(|(mut rescan, status)| {
+            rescan.status = RescanStatus::parse(&status)
+                .ok_or_else(|| StorageError::Corrupt(format!("dedup_rescan status {status}")))?;
+            Ok(rescan)
+        })
+        .transpose()
+    }
+
+    fn dedup_rescan_start(&self, mulai: &str, ambang: &str) -> Result<Rescan, StorageError> {
+        let conn = self.lock()?;
+        conn.execute(
+            "INSERT INTO dedup_rescan (mulai, ambang) VALUES (?1, ?2)",
+            params![mulai, ambang],
+        )
+        .map_err(db)?;
+        Ok(Rescan {
+            generasi: conn.last_insert_rowid() as u64,
+            mulai: mulai.to_owned(),
+            ambang: ambang.to_owned(),
+            kursor: None,
+            diproses: 0,
+            berubah: 0,
+            status: RescanStatus::Berjalan,
+            selesai: None,
+        })
+    }
+
+    fn dedup_rescan_advance(
+        &self,
+        generasi: u64,
+        kursor: &str,
+        diproses: u64,
+        berubah: u64,
+    ) -> Result<(), StorageError> {
+        let conn = self.lock()?;
+        conn.execute(
+            "UPDATE dedup_rescan SET kursor = ?2, diproses = ?3, berubah = ?4 WHERE generasi = ?1",
+            params![generasi as i64, kursor, diproses as i64, berubah as i64],
+        )
+        .map_err(db)?;
+        Ok(())
+    }
+
+    fn dedup_rescan_end(
+        &self,
+        generasi: u64,
+        at: &str,
+        status: RescanStatus,
+    ) -> Result<(), StorageError> {
+        let conn = self.lock()?;
+        conn.execute(
+            "UPDATE dedup_rescan SET status = ?2, selesai = ?3 WHERE generasi = ?1",
+            params![generasi as i64, status.as_str(), at],
+        )
+        .map_err(db)?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -488,6 +701,36 @@ mod tests {
         assert_eq!(s.load_doc("a").unwrap().unwrap().hub_seq, 3);
         assert_eq!(s.doc_ids(Some("130101")).unwrap(), vec!["a", "b"]);
         assert_eq!(s.doc_count().unwrap(), 3);
+    }
+
+    #[test]
+    fn the_listing_pages_one_kecamatan_in_id_order() {
+        let (_d, s) = open();
+        s.transaction(&mut |tx| {
+            for (id, k) in [
+                ("d", "130101"),
+                ("a", "130101"),
+                ("b", "130102"),
+                ("c", "130101"),
+            ] {
+                tx.save_doc(id, k, b"x", false)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let mut pages = Vec::new();
+        s.transaction(&mut |tx| {
+            pages.push(tx.doc_ids_after("130101", "", 2)?);
+            pages.push(tx.doc_ids_after("130101", "c", 2)?);
+            pages.push(tx.doc_ids_after("130101", "d", 2)?);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            pages,
+            vec![vec!["a", "c"], vec!["d"], Vec::<&str>::new()],
+            "only 130101's documents, resumable after any id"
+        );
     }
 
     #[test]
@@ -602,5 +845,43 @@ mod tests {
         assert!(r.is_err());
         assert_eq!(s.dedup_backlog().unwrap(), (0, None));
         assert!(s.dedup_queue(10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_dedup_rescan_cursor_survives_a_reopen_and_generations_count_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        let s = SqliteStorage::open(&path).unwrap();
+        assert_eq!(s.dedup_rescan_latest().unwrap(), None);
+        let r = s
+            .dedup_rescan_start("2026-12-02T01:00:00Z", "cocok 12")
+            .unwrap();
+        assert_eq!((r.generasi, r.status), (1, RescanStatus::Berjalan));
+        s.dedup_rescan_advance(1, "130101-b", 2, 1).unwrap();
+        drop(s);
+        let s = SqliteStorage::open(&path).unwrap();
+        let r = s.dedup_rescan_latest().unwrap().unwrap();
+        assert_eq!(
+            (
+                r.kursor.as_deref(),
+                r.diproses,
+                r.berubah,
+                r.status,
+                r.ambang.as_str()
+            ),
+            (Some("130101-b"), 2, 1, RescanStatus::Berjalan, "cocok 12")
+        );
+        s.dedup_rescan_end(1, "2026-12-02T01:05:00Z", RescanStatus::Selesai)
+            .unwrap();
+        let r = s.dedup_rescan_latest().unwrap().unwrap();
+        assert_eq!(
+            (r.status, r.selesai.as_deref()),
+            (RescanStatus::Selesai, Some("2026-12-02T01:05:00Z"))
+        );
+        let r2 = s
+            .dedup_rescan_start("2026-12-02T02:00:00Z", "cocok 13")
+            .unwrap();
+        assert_eq!(r2.generasi, 2);
+        assert_eq!(s.dedup_rescan_latest().unwrap().unwrap(), r2);
     }
 }

@@ -8,7 +8,9 @@
 //! ([`PermohonanDoc::keadaan`], refusing a document whose events break the SOP the same way),
 //! stores the document and the new sync state, and answers with the hub's own
 //! sync message. It then adds the documents the hub itself changed for this office since the
-//! office's cursor (the return path of decisions). Sync states are decoded fresh for every
+//! office's cursor (the return path of decisions), and, if the office asks for it (a restored
+//! office, [`SyncRequest::listing`]), one page of the full listing of its kecamatan's
+//! documents ([`LISTING_LIMIT`] ids, the kecamatan taken from the peer certificate). Sync states are decoded fresh for every
 //! request, so a lost response or a replayed request changes nothing: the next exchange simply
 //! resends what the peer still lacks.
 //!
@@ -19,13 +21,15 @@ use automerge::{
     sync::{Message, State, SyncDoc as _},
 };
 use rekam_shared::document::{Keputusan, Penulis, PermohonanDoc, check_incoming};
-use rekam_shared::wire::{DocMessage, Refused, SyncRequest, SyncResponse};
+use rekam_shared::wire::{self, DocMessage, Listing, Refused, SyncRequest, SyncResponse};
 
 use crate::pki::PeerIdentity;
 use crate::storage::{AuditEntry, Storage, StorageError, Tx};
 
 /// Most documents from the hub's change feed added to one response.
 pub const FEED_LIMIT: usize = 200;
+/// Most ids in one page of the full listing.
+pub const LISTING_LIMIT: usize = 500;
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
@@ -120,9 +124,30 @@ pub fn process(
                 message: msg.map(Message::encode),
             });
         }
+        // The full listing, for a restored office: this peer's kecamatan only.
+        if let Some(after) = &req.listing {
+            let mut ids = tx.doc_ids_after(&peer.kecamatan, after, LISTING_LIMIT + 1)?;
+            let more = ids.len() > LISTING_LIMIT;
+            ids.truncate(LISTING_LIMIT);
+            resp.extensions
+                .push((wire::EXT_LISTING, Listing { ids, more }.encode()));
+        }
+        resp.extensions.push(index_section(tx, req)?);
         Ok(())
     })?;
     Ok((resp, outcome))
+}
+
+/// The district index section of the response: a chunk past the version the office sent, or
+/// (an office that sent none) only the hub's head, which tells it this hub has an index.
+/// An unreadable request section is answered like none (the office keeps its version).
+fn index_section(tx: &dyn Tx, req: &SyncRequest) -> Result<(u8, Vec<u8>), StorageError> {
+    use rekam_shared::index::PermintaanIndeks;
+    use rekam_shared::wire::{EXT_DISTRICT_INDEX, extension};
+    let asked = extension(&req.extensions, EXT_DISTRICT_INDEX)
+        .and_then(|b| PermintaanIndeks::decode(b).ok());
+    let bagian = crate::index::bagian(tx, asked)?;
+    Ok((EXT_DISTRICT_INDEX, bagian.encode()))
 }
 
 fn load_state(tx: &dyn Tx, peer: &str, id: &str) -> Result<State, StorageError> {
@@ -172,7 +197,7 @@ fn one_doc(tx: &dyn Tx, peer: &PeerIdentity, d: &DocMessage) -> Result<DocResult
             }
             // The events must be a run of the SOP (or a valid beginning of one): replayed
             // through the one state machine, with their own timestamps.
-            let checked = PermohonanDoc::from_automerge(doc);
+            let mut checked = PermohonanDoc::from_automerge(doc);
             if let Err(pelanggaran) = checked.keadaan() {
                 return Ok(Err(format!("SOP: {pelanggaran}")));
             }
@@ -184,8 +209,9 @@ fn one_doc(tx: &dyn Tx, peer: &PeerIdentity, d: &DocMessage) -> Result<DocResult
             if let Err(e) = checked.biometrik() {
                 return Ok(Err(format!("biometrik: {e}")));
             }
+            tx.save_doc(&d.id, &peer.kecamatan, &checked.save(), false)?;
+            crate::index::perbarui(tx, &d.id, &peer.kecamatan, &checked)?;
             doc = checked.into_automerge();
-            tx.save_doc(&d.id, &peer.kecamatan, &doc.save(), false)?;
             updated = true;
         }
     }
@@ -281,6 +307,7 @@ pub fn decide(storage: &dyn Storage, id: &str, k: &Keputusan) -> Result<(), Deci
             return Ok(());
         }
         tx.save_doc(id, &stored.kecamatan, &doc.save(), true)?;
+        crate::index::perbarui(tx, id, &stored.kecamatan, &doc)?;
         tx.audit(&AuditEntry {
             at: now(),
             actor: k.oleh.clone(),

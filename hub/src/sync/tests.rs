@@ -101,7 +101,9 @@ impl Office {
         let mut refused = Vec::new();
         for round in 1..=10 {
             let mut req = SyncRequest {
+                extensions: Vec::new(),
                 cursor: self.cursor,
+                listing: None,
                 docs: Vec::new(),
             };
             for (id, d, st) in &mut self.docs {
@@ -180,7 +182,9 @@ fn replaying_a_request_changes_nothing() {
     let (id, d, st) = &mut o.docs[0];
     let m1 = d.automerge().sync().generate_sync_message(st).unwrap();
     let req1 = SyncRequest {
+        extensions: Vec::new(),
         cursor: 0,
+        listing: None,
         docs: vec![DocMessage {
             id: id.clone(),
             message: Some(m1.encode()),
@@ -194,7 +198,9 @@ fn replaying_a_request_changes_nothing() {
         .unwrap();
     let m2 = d.automerge().sync().generate_sync_message(st).unwrap();
     let req2 = SyncRequest {
+        extensions: Vec::new(),
         cursor: 0,
+        listing: None,
         docs: vec![DocMessage {
             id: id.clone(),
             message: Some(m2.encode()),
@@ -340,7 +346,9 @@ fn hub_decision_returns_to_the_office() {
 fn garbage_messages_are_refused_not_fatal() {
     let (_d, s) = hub();
     let req = SyncRequest {
+        extensions: Vec::new(),
         cursor: 0,
+        listing: None,
         docs: vec![
             DocMessage {
                 id: "p1".into(),
@@ -682,4 +690,88 @@ fn a_changed_document_is_queued_for_dedup_and_a_refused_one_is_not() {
         .unwrap();
     assert!(o.sync(&s).0.is_empty());
     assert_eq!(s.dedup_backlog().unwrap(), (1, Some(first_at)));
+}
+
+/// Walks the full listing as `peer`, page by page, through the wire encoding.
+fn walk_listing(s: &dyn Storage, peer: &PeerIdentity) -> (Vec<String>, usize) {
+    let mut after = String::new();
+    let mut ids = Vec::new();
+    for page in 1..=10 {
+        let req = SyncRequest {
+            listing: Some(after.clone()),
+            ..SyncRequest::default()
+        };
+        let req = SyncRequest::decode(&req.encode()).unwrap();
+        let (resp, _) = process(s, peer, &req).unwrap();
+        let resp = SyncResponse::decode(&resp.encode()).unwrap();
+        let (_, bytes) = resp
+            .extensions
+            .iter()
+            .find(|(tag, _)| *tag == wire::EXT_LISTING)
+            .expect("a listing page");
+        let listing = Listing::decode(bytes).unwrap();
+        ids.extend(listing.ids.iter().cloned());
+        if !listing.more {
+            return (ids, page);
+        }
+        after = listing.ids.last().unwrap().clone();
+    }
+    panic!("listing did not end in 10 pages");
+}
+
+#[test]
+fn the_full_listing_gives_a_restored_office_its_own_documents_only_in_pages() {
+    let (_d, s) = hub();
+    // More than one page of this office's documents (the listing reads ids only), and
+    // another office's.
+    s.transaction(&mut |tx| {
+        for n in 0..LISTING_LIMIT + 3 {
+            tx.save_doc(&format!("130101-{n:04}"), "130101", b"x", false)?;
+        }
+        tx.save_doc("130102-0000", "130102", b"x", false)?;
+        tx.save_doc("130100-9999", "130102", b"x", false)?;
+        Ok(())
+    })
+    .unwrap();
+    let (ids, pages) = walk_listing(&s, &peer("130101"));
+    assert_eq!(pages, 2);
+    let want: Vec<String> = (0..LISTING_LIMIT + 3)
+        .map(|n| format!("130101-{n:04}"))
+        .collect();
+    assert_eq!(ids, want, "every document of 130101 once, none of 130102");
+    let (other, _) = walk_listing(&s, &peer("130102"));
+    assert_eq!(other, vec!["130100-9999", "130102-0000"]);
+    // An ordinary request pays nothing: no listing in its answer.
+    // (Every answer carries the district index's head, tag 1; none carries a listing.)
+    let (resp, _) = process(&s, &peer("130101"), &SyncRequest::default()).unwrap();
+    assert!(
+        resp.extensions.iter().all(|(tag, _)| *tag != wire::EXT_LISTING),
+        "{:?}",
+        resp.extensions.iter().map(|(t, _)| t).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_restored_office_fetches_a_listed_document_it_lacks_from_nothing() {
+    let (_d, s) = hub();
+    let mut o = Office::new("130101");
+    o.record("130101-p1", "130101");
+    o.sync(&s);
+    // The office's disk dies; the restored office has nothing of p1 but learns it from the
+    // listing and asks for it from an empty document.
+    let (ids, _) = walk_listing(&s, &peer("130101"));
+    assert_eq!(ids, vec!["130101-p1"]);
+    let mut restored = Office::new("130101");
+    restored.docs.push((
+        "130101-p1".into(),
+        PermohonanDoc::from_automerge(AutoCommit::new()),
+        State::new(),
+    ));
+    let (refused, _) = restored.sync(&s);
+    assert!(refused.is_empty(), "{refused:?}");
+    assert_eq!(
+        restored.doc("130101-p1").heads(),
+        hub_heads(&s, "130101-p1")
+    );
+    assert_eq!(restored.doc("130101-p1").id().unwrap(), "130101-p1");
 }

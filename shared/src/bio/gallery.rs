@@ -87,7 +87,13 @@ pub struct GalleryConfig {
     pub iris_rotations: usize,
     /// If every shared eye has a distance at or above this, fingerprints are not compared.
     pub iris_prefilter_hd: f64,
+    /// Threads one search uses (`0`: every core); a part of at least [`MIN_PER_THREAD`]
+    /// persons each. 1 by default (the offices search many small shards already).
+    pub search_threads: usize,
 }
+
+/// Fewest persons a search thread takes (fewer would not pay for the thread).
+pub const MIN_PER_THREAD: usize = 4096;
 
 impl Default for GalleryConfig {
     fn default() -> Self {
@@ -95,6 +101,7 @@ impl Default for GalleryConfig {
             fusion: FusionConfig::default(),
             iris_rotations: 15,
             iris_prefilter_hd: 0.40,
+            search_threads: 1,
         }
     }
 }
@@ -172,7 +179,45 @@ impl<K: Clone + Eq + Hash> Gallery<K> {
 
     /// The `top_k` best candidates for `probe`, best first (all verdicts included; filter on
     /// [`Candidate::verdict`]). Persons sharing no sample type with the probe are skipped.
-    pub fn search(&self, probe: &Person, top_k: usize) -> Vec<Candidate<K>> {
+    /// Split over [`GalleryConfig::search_threads`] threads (same answer as one).
+    pub fn search(&self, probe: &Person, top_k: usize) -> Vec<Candidate<K>>
+    where
+        K: Send + Sync,
+    {
+        let wanted = match self.config.search_threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        let threads = wanted.min(self.len() / MIN_PER_THREAD).max(1);
+        if threads == 1 {
+            return self.search_part(probe, top_k, 0, self.len());
+        }
+        // Parts aligned on iris blocks, so that each thread's blocks are whole.
+        let part = self.len().div_ceil(threads).div_ceil(IRIS_BLOCK) * IRIS_BLOCK;
+        let mut out: Vec<Candidate<K>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let (from, to) = ((t * part).min(self.len()), ((t + 1) * part).min(self.len()));
+                    s.spawn(move || self.search_part(probe, top_k, from, to))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("search thread"))
+                .collect()
+        });
+        prune(&mut out, top_k);
+        out
+    }
+
+    /// [`Self::search`] over the persons `from..to` on this thread.
+    fn search_part(
+        &self,
+        probe: &Person,
+        top_k: usize,
+        from: usize,
+        to: usize,
+    ) -> Vec<Candidate<K>> {
         let cfg = &self.config;
         let opts = HdOptions {
             rotations: cfg.iris_rotations,
@@ -194,10 +239,9 @@ impl<K: Clone + Eq + Hash> Gallery<K> {
         // comparison at a time), then each person of the block in turn.
         let mut eye_distances: [Vec<Option<f64>>; 2] = [Vec::new(), Vec::new()];
         let (mut templates, mut found) = (Vec::new(), Vec::new());
-        for (ids, persons) in self
-            .ids
+        for (ids, persons) in self.ids[from..to]
             .chunks(IRIS_BLOCK)
-            .zip(self.persons.chunks(IRIS_BLOCK))
+            .zip(self.persons[from..to].chunks(IRIS_BLOCK))
         {
             for (e, rp) in iris_probes.iter().enumerate() {
                 let d = &mut eye_distances[e];
@@ -234,8 +278,7 @@ impl<K: Clone + Eq + Hash> Gallery<K> {
                         *slot = Some(distance);
                     }
                 }
-                let skip_fingers = shared_eyes > 0 && far_eyes == shared_eyes;
-                if !skip_fingers {
+                if !fingers_skipped(shared_eyes, far_eyes) {
                     for (i, m) in finger_matchers.iter_mut() {
                         if let Some(g) = &person.fingers[*i] {
                             scores.fingers[*i] = Some(m.score(g));
@@ -258,6 +301,77 @@ impl<K: Clone + Eq + Hash> Gallery<K> {
         }
         prune(&mut out, top_k);
         out
+    }
+}
+
+/// Whether the fingerprints of a pair are left uncompared: every eye both sides have
+/// (`shared_eyes`, at least one) is at or beyond the prefilter distance (`far_eyes`).
+fn fingers_skipped(shared_eyes: usize, far_eyes: usize) -> bool {
+    shared_eyes > 0 && far_eyes == shared_eyes
+}
+
+/// How one gallery person compares with a probe, as [`Gallery::search`] sees it (for
+/// explaining a decision).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairExplained {
+    /// Per-finger scores and per-eye Hamming distances (`None` where a side lacks the sample,
+    /// or the fingers were skipped).
+    pub scores: PairScores,
+    /// The fused decision.
+    pub decision: super::fusion::Decision,
+    /// True if the irises clearly differed, so the fingerprints were not compared.
+    pub fingers_skipped: bool,
+}
+
+impl<K: Clone + Eq + Hash> Gallery<K> {
+    /// The person stored as `id`.
+    pub fn get(&self, id: &K) -> Option<&Person> {
+        self.index.get(id).map(|&i| &self.persons[i])
+    }
+
+    /// Compares `probe` with the gallery person `id` exactly as [`Gallery::search`] does
+    /// (same rotations, same prefilter, same fusion); `None` if `id` is not in the gallery.
+    pub fn explain(&self, probe: &Person, id: &K) -> Option<PairExplained> {
+        let person = self.get(id)?;
+        let cfg = &self.config;
+        let opts = HdOptions {
+            rotations: cfg.iris_rotations,
+            ..HdOptions::default()
+        };
+        let mut scores = PairScores::default();
+        let (mut shared_eyes, mut far_eyes) = (0, 0);
+        let mut found = Vec::new();
+        for (e, slot) in scores.irises.iter_mut().enumerate() {
+            let (Some(p), Some(g)) = (&probe.irises[e], &person.irises[e]) else {
+                continue;
+            };
+            if p.shape() != g.shape() {
+                continue;
+            }
+            let rp = RotatedProbe::new(p, cfg.iris_rotations);
+            if rp.distances(&[g], &opts, &mut found).is_ok()
+                && let Some(r) = found.first()
+            {
+                shared_eyes += 1;
+                if r.distance >= cfg.iris_prefilter_hd {
+                    far_eyes += 1;
+                }
+                *slot = Some(r.distance);
+            }
+        }
+        let skipped = fingers_skipped(shared_eyes, far_eyes);
+        if !skipped {
+            for (i, t) in probe.fingers.iter().enumerate() {
+                if let (Some(t), Some(g)) = (t, &person.fingers[i]) {
+                    scores.fingers[i] = Some(FingerprintMatcher::new(t).score(g));
+                }
+            }
+        }
+        Some(PairExplained {
+            decision: cfg.fusion.fuse(&scores),
+            scores,
+            fingers_skipped: skipped,
+        })
     }
 }
 
