@@ -745,7 +745,9 @@ fn the_full_listing_gives_a_restored_office_its_own_documents_only_in_pages() {
     // (Every answer carries the district index's head, tag 1; none carries a listing.)
     let (resp, _) = process(&s, &peer("130101"), &SyncRequest::default()).unwrap();
     assert!(
-        resp.extensions.iter().all(|(tag, _)| *tag != wire::EXT_LISTING),
+        resp.extensions
+            .iter()
+            .all(|(tag, _)| *tag != wire::EXT_LISTING),
         "{:?}",
         resp.extensions.iter().map(|(t, _)| t).collect::<Vec<_>>()
     );
