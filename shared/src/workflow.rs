@@ -30,6 +30,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+pub mod contoh;
 pub mod kelengkapan;
 mod permohonan;
 pub mod statistik;

@@ -18,7 +18,8 @@ use rekam_hub::storage::sqlite::SqliteStorage;
 use rekam_shared::bio::iris::{Eye, IrisShape};
 use rekam_shared::bio::synth::IrisSynth;
 use rekam_shared::document::{Biometrik, PermohonanDoc};
-use rekam_shared::workflow::{Aksi, NomorAntrian, Peran, Peristiwa};
+use rekam_shared::workflow::Peristiwa;
+use rekam_shared::workflow::contoh::kunjungan_lancar;
 use rekam_tests::harness::{Pki, free_port, hub_exe, resident, run, start_hub};
 
 /// Persons recorded once each; every [`DUP_EVERY`]th is recorded a second time under another
@@ -35,32 +36,9 @@ fn id(person: u16, capture: u16) -> String {
 /// The events of a visit up to a successful recording.
 fn perjalanan(id: &str) -> Vec<Peristiwa> {
     let t0 = chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap();
-    let ev = |m: i64, op: &str, peran: Peran, aksi: Aksi| {
-        Peristiwa::new(t0 + chrono::TimeDelta::minutes(m), op, peran, aksi)
-    };
-    let (reg, rek) = (Peran::OperatorRegistrasi, Peran::OperatorPerekaman);
-    vec![
-        ev(0, "reg", reg, Aksi::PermohonanDibuat),
-        ev(1, "reg", reg, Aksi::BerkasDiterima),
-        ev(2, "reg", reg, Aksi::BerkasBenar),
-        ev(
-            3,
-            "reg",
-            reg,
-            Aksi::NomorAntrianDiberikan {
-                nomor_antrian: NomorAntrian(1),
-            },
-        ),
-        ev(4, "rek", rek, Aksi::Dipanggil),
-        ev(
-            5,
-            "rek",
-            rek,
-            Aksi::PerekamanBerhasil {
-                nomor_bukti: format!("B-{id}"),
-            },
-        ),
-    ]
+    let mut e = kunjungan_lancar(t0, "reg", "rek", 1, &format!("B-{id}"));
+    e.truncate(6);
+    e
 }
 
 /// Stores the district straight into the hub's storage file, undecided and unqueued (the hub

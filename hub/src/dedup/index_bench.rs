@@ -15,7 +15,8 @@ use rekam_shared::document::{Biometrik, HasilDedup, Keputusan, PermohonanDoc};
 use rekam_shared::nik::Nik;
 use rekam_shared::penduduk::JenisKelamin;
 use rekam_shared::region::KodeKecamatan;
-use rekam_shared::workflow::{Aksi, NomorAntrian, Peran, Peristiwa};
+use rekam_shared::workflow::Peristiwa;
+use rekam_shared::workflow::contoh::kunjungan_lancar;
 
 use super::{Dedup, SISTEM};
 use crate::storage::Storage;
@@ -65,32 +66,9 @@ fn resident_bytes() -> Option<u64> {
 /// The events of a visit up to a successful recording.
 fn perjalanan(id: &str) -> Vec<Peristiwa> {
     let t0 = chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap_or_default();
-    let ev = |m: i64, op: &str, peran: Peran, aksi: Aksi| {
-        Peristiwa::new(t0 + chrono::TimeDelta::minutes(m), op, peran, aksi)
-    };
-    let (reg, rek) = (Peran::OperatorRegistrasi, Peran::OperatorPerekaman);
-    vec![
-        ev(0, "reg", reg, Aksi::PermohonanDibuat),
-        ev(1, "reg", reg, Aksi::BerkasDiterima),
-        ev(2, "reg", reg, Aksi::BerkasBenar),
-        ev(
-            3,
-            "reg",
-            reg,
-            Aksi::NomorAntrianDiberikan {
-                nomor_antrian: NomorAntrian(1),
-            },
-        ),
-        ev(4, "rek", rek, Aksi::Dipanggil),
-        ev(
-            5,
-            "rek",
-            rek,
-            Aksi::PerekamanBerhasil {
-                nomor_bukti: format!("B-{id}"),
-            },
-        ),
-    ]
+    let mut e = kunjungan_lancar(t0, "reg", "rek", 1, &format!("B-{id}"));
+    e.truncate(6);
+    e
 }
 
 /// The saved document of synthetic application `n`, decided `unik` by the engine.

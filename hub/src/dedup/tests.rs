@@ -9,7 +9,8 @@ use rekam_shared::document::{Biometrik, HasilDedup, JenisTemuan, PermohonanDoc};
 use rekam_shared::nik::Nik;
 use rekam_shared::penduduk::JenisKelamin;
 use rekam_shared::region::KodeKecamatan;
-use rekam_shared::workflow::{Aksi, NomorAntrian, Peran, Peristiwa};
+use rekam_shared::workflow::contoh::kunjungan_lancar;
+use rekam_shared::workflow::{Aksi, Peran, Peristiwa};
 use serde_json::json;
 
 use super::*;
@@ -79,31 +80,10 @@ fn ev(menit: i64, peran: Peran, aksi: Aksi) -> Peristiwa {
 /// The events of a visit up to a successful recording of application `id` (each step by the
 /// role the SOP gives it), or only up to the queue number if not `recorded`.
 pub(crate) fn perjalanan(id: &str, recorded: bool) -> Vec<Peristiwa> {
-    let reg = Peran::OperatorRegistrasi;
-    let rek = Peran::OperatorPerekaman;
-    let mut events = vec![
-        ev(0, reg, Aksi::PermohonanDibuat),
-        ev(1, reg, Aksi::BerkasDiterima),
-        ev(2, reg, Aksi::BerkasBenar),
-        ev(
-            3,
-            reg,
-            Aksi::NomorAntrianDiberikan {
-                nomor_antrian: NomorAntrian(1),
-            },
-        ),
-    ];
-    if recorded {
-        events.push(ev(4, rek, Aksi::Dipanggil));
-        events.push(ev(
-            5,
-            rek,
-            Aksi::PerekamanBerhasil {
-                nomor_bukti: format!("B-{id}"),
-            },
-        ));
-    }
-    events
+    let t0 = chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap();
+    let mut e = kunjungan_lancar(t0, "reg", "rek", 1, &format!("B-{id}"));
+    e.truncate(if recorded { 6 } else { 4 });
+    e
 }
 
 /// Stores application `id` of resident `n` as its office would after recording (or not).

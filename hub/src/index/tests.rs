@@ -7,7 +7,8 @@ use rekam_shared::bio::synth::IrisSynth;
 use rekam_shared::document::{Biometrik, HasilDedup, Keputusan, PermohonanDoc};
 use rekam_shared::index::{BagianIndeks, PermintaanIndeks};
 use rekam_shared::wire::{DocMessage, EXT_DISTRICT_INDEX, SyncRequest, SyncResponse, extension};
-use rekam_shared::workflow::{Aksi, NomorAntrian, Peran, Peristiwa};
+use rekam_shared::workflow::contoh::kunjungan_lancar;
+use rekam_shared::workflow::{Aksi, Peran, Peristiwa};
 use serde_json::json;
 
 use super::*;
@@ -28,30 +29,9 @@ fn ev(menit: i64, peran: Peran, aksi: Aksi) -> Peristiwa {
 
 /// A visit's events, up to a successful recording if `recorded`.
 fn events(recorded: bool) -> Vec<Peristiwa> {
-    let reg = Peran::OperatorRegistrasi;
-    let rek = Peran::OperatorPerekaman;
-    let mut e = vec![
-        ev(0, reg, Aksi::PermohonanDibuat),
-        ev(1, reg, Aksi::BerkasDiterima),
-        ev(2, reg, Aksi::BerkasBenar),
-        ev(
-            3,
-            reg,
-            Aksi::NomorAntrianDiberikan {
-                nomor_antrian: NomorAntrian(1),
-            },
-        ),
-    ];
-    if recorded {
-        e.push(ev(4, rek, Aksi::Dipanggil));
-        e.push(ev(
-            5,
-            rek,
-            Aksi::PerekamanBerhasil {
-                nomor_bukti: "B-1".into(),
-            },
-        ));
-    }
+    let t0 = chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap();
+    let mut e = kunjungan_lancar(t0, "op", "op", 1, "B-1");
+    e.truncate(if recorded { 6 } else { 4 });
     e
 }
 

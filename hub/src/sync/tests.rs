@@ -5,6 +5,7 @@ use super::*;
 use crate::storage::sqlite::SqliteStorage;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use rekam_shared::document::HasilDedup;
+use rekam_shared::workflow::contoh::kunjungan_lancar;
 use rekam_shared::workflow::{
     Aksi, AlasanGagal, AlasanTerlambat, NomorAntrian, Peran, Peristiwa, Status,
 };
@@ -27,28 +28,9 @@ fn ev(menit: i64, peran: Peran, aksi: Aksi) -> Peristiwa {
 /// The first `n` events of a visit that goes well, one minute apart, each by the role the SOP
 /// gives it: opened, documents received and correct, queued, called, recorded, handed over.
 fn perjalanan(n: usize) -> Vec<Peristiwa> {
-    let semua = vec![
-        ev(0, REG, Aksi::PermohonanDibuat),
-        ev(1, REG, Aksi::BerkasDiterima),
-        ev(2, REG, Aksi::BerkasBenar),
-        ev(
-            3,
-            REG,
-            Aksi::NomorAntrianDiberikan {
-                nomor_antrian: NomorAntrian(7),
-            },
-        ),
-        ev(4, REK, Aksi::Dipanggil),
-        ev(
-            5,
-            REK,
-            Aksi::PerekamanBerhasil {
-                nomor_bukti: "TBP-001".into(),
-            },
-        ),
-        ev(6, REK, Aksi::DiterimaPenduduk),
-    ];
-    semua.into_iter().take(n).collect()
+    let mut e = kunjungan_lancar(t(0), "rina", "budi", 7, "TBP-001");
+    e.truncate(n);
+    e
 }
 
 /// A NIK that must never appear in a refusal reason (reasons are logged and audited).
