@@ -13,7 +13,7 @@ use rekam_shared::bio::iris::{Eye, IrisShape, IrisTemplate};
 use rekam_shared::bio::iso::{FingerPosition, FingerprintRecord};
 use rekam_shared::bio::synth::IrisSynth;
 
-use crate::cek::{Cocok, Probe, Sumber};
+use crate::cek::{Cocok, Probe, Sumber, cari_shards};
 
 /// The iris code shape of the device protocol (open-iris v1: 16 x 256 x 2 filters x 2 bits).
 pub const IRIS_SHAPE: IrisShape = IrisShape::OPEN_IRIS;
@@ -145,23 +145,7 @@ impl LocalGallery {
         if person.is_empty() {
             return Vec::new();
         }
-        let mut found: Vec<_> = if self.shards.len() == 1 {
-            self.shards[0].search(&person, 5)
-        } else {
-            std::thread::scope(|s| {
-                let handles: Vec<_> = self
-                    .shards
-                    .iter()
-                    .map(|g| s.spawn(|| g.search(&person, 5)))
-                    .collect();
-                handles
-                    .into_iter()
-                    .flat_map(|h| h.join().unwrap_or_default())
-                    .collect()
-            })
-        };
-        found.sort_by(|a, b| b.score.total_cmp(&a.score));
-        found
+        cari_shards(&self.shards, &person, 5)
             .into_iter()
             .filter_map(|c| Cocok::dari_kandidat(Sumber::Lokal, c, &self.nik))
             .take(5)

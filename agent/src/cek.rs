@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, FixedOffset, Utc};
-use rekam_shared::bio::gallery::{Gallery, Person};
+use rekam_shared::bio::gallery::{Candidate, Gallery, Person};
 use rekam_shared::bio::iris::Eye;
 use rekam_shared::index::{EntriIndeks, IsiIndeks};
 use serde::{Deserialize, Serialize};
@@ -284,6 +284,31 @@ pub fn peringatan_indeks(i: &InfoIndeks) -> Option<String> {
 }
 
 /// Shards of the district gallery: one per core, searched in parallel.
+/// Searches every shard of a gallery (in parallel, one scoped thread per shard, when there are
+/// several) and merges the candidates, best first (at most `top_k` per shard).
+pub(crate) fn cari_shards(
+    shards: &[Gallery<String>],
+    person: &Person,
+    top_k: usize,
+) -> Vec<Candidate<String>> {
+    let mut found: Vec<_> = if let [satu] = shards {
+        satu.search(person, top_k)
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = shards
+                .iter()
+                .map(|g| s.spawn(|| g.search(person, top_k)))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        })
+    };
+    found.sort_by(|a, b| b.score.total_cmp(&a.score));
+    found
+}
+
 fn shard_count() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
@@ -452,18 +477,7 @@ impl IndeksDistrik for IndeksKabupaten {
         let Ok(isi) = self.isi.read() else {
             return Vec::new();
         };
-        let mut found: Vec<_> = std::thread::scope(|s| {
-            let handles: Vec<_> = isi
-                .shards
-                .iter()
-                .map(|g| s.spawn(|| g.search(&person, 5)))
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
-                .collect()
-        });
-        found.sort_by(|a, b| b.score.total_cmp(&a.score));
+        let found = cari_shards(&isi.shards, &person, 5);
         let nik: HashMap<String, String> = found
             .iter()
             .filter_map(|c| Some((c.id.clone(), isi.keterangan.get(&c.id)?.nik.clone())))

@@ -518,13 +518,9 @@ pub fn person_of(bio: &Biometrik, iris_shape: IrisShape) -> (Person, Vec<String>
         }
     }
     for (eye, text) in &bio.iris {
-        let e = match eye.as_str() {
-            "kiri" => Eye::Left,
-            "kanan" => Eye::Right,
-            _ => {
-                unreadable.push(format!("iris '{eye}' (mata tidak dikenal)"));
-                continue;
-            }
+        let Some(e) = Eye::dari_kunci(eye) else {
+            unreadable.push(format!("iris '{eye}' (mata tidak dikenal)"));
+            continue;
         };
         match IrisTemplate::from_text(iris_shape, text) {
             Ok(t) => p = p.with_iris(e, t),

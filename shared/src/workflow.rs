@@ -469,6 +469,12 @@ pub enum Status {
 }
 
 impl Status {
+    /// Whether the resident is at the recording desk now (called, step 3): the only status in
+    /// which captures and exceptions (pengecualian) may be taken.
+    pub fn sedang_direkam(&self) -> bool {
+        matches!(self, Status::Dipanggil { .. })
+    }
+
     /// snake_case name (as in JSON).
     pub fn nama(&self) -> &'static str {
         match self {
@@ -840,6 +846,31 @@ pub fn replay<'a>(
         .enumerate()
         .try_fold(Keadaan::awal(), |state, (index, e)| {
             apply_riwayat(&state, e).map_err(|error| PelanggaranSop {
+                index,
+                aksi: e.aksi.jenis().nama(),
+                error,
+            })
+        })
+}
+
+/// [`replay`] for an event list that a peer has just extended: the events already in
+/// `tersimpan` (what the receiver held before) are stored history ([`apply_riwayat`]); every
+/// other event is new and must pass today's rules in full ([`apply`]), so that no office can
+/// send a new "perekaman berhasil" without its [`Kelengkapan`] by passing it off as history.
+pub fn replay_kiriman(
+    peristiwa: &[Peristiwa],
+    tersimpan: &[Peristiwa],
+) -> Result<Keadaan, PelanggaranSop> {
+    peristiwa
+        .iter()
+        .enumerate()
+        .try_fold(Keadaan::awal(), |state, (index, e)| {
+            let aturan = if tersimpan.contains(e) {
+                Aturan::Riwayat
+            } else {
+                Aturan::Ketat
+            };
+            apply_dengan(&state, e, aturan).map_err(|error| PelanggaranSop {
                 index,
                 aksi: e.aksi.jenis().nama(),
                 error,

@@ -356,3 +356,19 @@ fn popcount_yardstick_counts_right() {
         assert_eq!(rekam_shared::bio::simd::popcount(&words), want, "{n} words");
     }
 }
+
+#[test]
+fn document_keys_name_each_eye_once_and_a_capture_fills_both() {
+    for e in Eye::BOTH {
+        assert_eq!(Eye::dari_kunci(e.kunci()), Some(e));
+    }
+    assert_ne!(Eye::Right.kunci(), Eye::Left.kunci());
+    assert_eq!(Eye::dari_kunci("tengah"), None);
+    let synth = IrisSynth::new(IrisShape::OPEN_IRIS);
+    let doc = synth.capture_dokumen(7, 1);
+    assert_eq!(doc.len(), 2);
+    for e in Eye::BOTH {
+        let t = IrisTemplate::from_text(IrisShape::OPEN_IRIS, &doc[e.kunci()]).unwrap();
+        assert_eq!(t, synth.capture(7, e, 1));
+    }
+}

@@ -13,10 +13,9 @@ use std::time::{Duration, Instant};
 
 use rekam_hub::storage::Storage as _;
 use rekam_hub::storage::sqlite::SqliteStorage;
-use rekam_shared::bio::iris::Eye;
 use rekam_shared::bio::synth::IrisSynth;
 use rekam_shared::document::{Biometrik, PermohonanDoc};
-use rekam_shared::workflow::{Aksi, NomorAntrian, Peran, Peristiwa};
+use rekam_shared::workflow::contoh::kunjungan_lancar;
 use rekam_tests::harness::{self, Office, Pki, start_hub, start_hub_with_env};
 use rekam_tests::proxy::{FaultProxy, Faults};
 use rusqlite::OpenFlags;
@@ -41,14 +40,10 @@ fn hub_index(data: &Path) -> (u64, BTreeSet<String>) {
             |r| r.get(0),
         )
         .unwrap();
-    let mut st = c
-        .prepare("SELECT permohonan_id FROM district_index WHERE kunci IS NOT NULL")
-        .unwrap();
-    let ids = st
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<BTreeSet<String>, _>>()
-        .unwrap();
+    let ids = ids_of(
+        &c,
+        "SELECT permohonan_id FROM district_index WHERE kunci IS NOT NULL",
+    );
     (head as u64, ids)
 }
 
@@ -63,15 +58,17 @@ fn office_index(o: &Office) -> (Option<u64>, BTreeSet<String>) {
             |r| r.get(0),
         )
         .ok();
-    let mut st = c
-        .prepare("SELECT permohonan_id FROM indeks_kabupaten")
-        .unwrap();
-    let ids = st
-        .query_map([], |r| r.get(0))
+    let ids = ids_of(&c, "SELECT permohonan_id FROM indeks_kabupaten");
+    (versi.and_then(|v| v.parse().ok()), ids)
+}
+
+/// The application ids a one-column query gives.
+fn ids_of(c: &rusqlite::Connection, sql: &str) -> BTreeSet<String> {
+    let mut st = c.prepare(sql).unwrap();
+    st.query_map([], |r| r.get(0))
         .unwrap()
         .collect::<Result<BTreeSet<String>, _>>()
-        .unwrap();
-    (versi.and_then(|v| v.parse().ok()), ids)
+        .unwrap()
 }
 
 async fn sim_subjek(o: &Office, subjek: u64) {
@@ -216,54 +213,19 @@ async fn a_resident_recorded_elsewhere_is_found_at_step_2_while_cut_off_from_the
     drop(hub);
 }
 
-fn ev(menit: i64, peran: Peran, aksi: Aksi) -> Peristiwa {
-    let waktu =
-        chrono::Utc::now() - chrono::TimeDelta::days(30) + chrono::TimeDelta::minutes(menit);
-    Peristiwa::new(waktu, "op", peran, aksi)
-}
-
 /// A recorded application of kecamatan 130104 for synthetic person `who`.
 fn recorded_doc(id: &str, who: u64) -> PermohonanDoc {
-    let reg = Peran::OperatorRegistrasi;
-    let rek = Peran::OperatorPerekaman;
     let synth = IrisSynth::new(rekam_hub::index::IRIS_SHAPE);
     let mut d = PermohonanDoc::new(id, "130104").unwrap();
     d.set_penduduk(&harness::resident("130104", (who % 5_000) as u16 + 1))
         .unwrap();
-    d.append_peristiwa(&[
-        ev(0, reg, Aksi::PermohonanDibuat),
-        ev(1, reg, Aksi::BerkasDiterima),
-        ev(2, reg, Aksi::BerkasBenar),
-        ev(
-            3,
-            reg,
-            Aksi::NomorAntrianDiberikan {
-                nomor_antrian: NomorAntrian(1),
-            },
-        ),
-        ev(4, rek, Aksi::Dipanggil),
-        ev(
-            5,
-            rek,
-            Aksi::PerekamanBerhasil {
-                nomor_bukti: format!("B-{id}"),
-            },
-        ),
-    ])
-    .unwrap();
+    let mulai = chrono::Utc::now() - chrono::TimeDelta::days(30);
+    let mut visit = kunjungan_lancar(mulai, "op", "op", 1, &format!("B-{id}"));
+    visit.truncate(6);
+    d.append_peristiwa(&visit).unwrap();
     d.set_biometrik(&Biometrik {
         sidik_jari: Default::default(),
-        iris: [
-            (
-                "kanan".to_owned(),
-                synth.capture(who, Eye::Right, 0).to_text(),
-            ),
-            (
-                "kiri".to_owned(),
-                synth.capture(who, Eye::Left, 0).to_text(),
-            ),
-        ]
-        .into(),
+        iris: synth.capture_dokumen(who, 0),
         foto: None,
         tanda_tangan: None,
     })

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use rekam_shared::document::{Biometrik, BlobRef, DaftarPengecualian, Pengecualian};
 use rekam_shared::workflow::{
-    Aksi, AlasanPengecualian, JenisAksi, Kelengkapan, MAX_TEKS, Modalitas, Status,
+    Aksi, AlasanPengecualian, JenisAksi, Kelengkapan, MAX_TEKS, Modalitas,
 };
 use rusqlite::{Connection, Transaction, params};
 use serde::{Deserialize, Serialize};
@@ -172,13 +172,7 @@ pub async fn rekam(ctx: Ctx<'_>, id: &str, modality: Modality) -> Result<Hasil, 
             }
             let now = clock.now();
             let now_s = now.to_rfc3339();
-            let row = store::load_required(tx, &id)?;
-            if !matches!(row.permohonan.status(), Status::Dipanggil { .. }) {
-                return Err(ApiError::conflict(
-                    Some("status"),
-                    "penduduk tidak sedang direkam",
-                ));
-            }
+            let row = sedang_direkam(tx, &id, "penduduk tidak sedang direkam")?;
             let (mut ulang, mut rendah) = (0, 0);
             for c in &caps {
                 match simpan_sampel(tx, &id, c, minimum, batas, &now_s)? {
@@ -411,13 +405,7 @@ pub async fn kecualikan(
             }
             let now = clock.now();
             let now_s = now.to_rfc3339();
-            let row = store::load_required(tx, &id)?;
-            if !matches!(row.permohonan.status(), Status::Dipanggil { .. }) {
-                return Err(ApiError::conflict(
-                    Some("status"),
-                    "pengecualian hanya saat penduduk sedang direkam (dipanggil)",
-                ));
-            }
+            let row = sedang_direkam(tx, &id, "pengecualian hanya saat penduduk sedang direkam (dipanggil)")?;
             tx.execute(
                 "DELETE FROM biometrik WHERE permohonan_id = ?1 AND position = ?2
                  AND modality IN (?3, 'pengecualian')",
@@ -687,4 +675,14 @@ pub fn antrian(conn: &Connection, tanggal: &str) -> Result<Antrian, ApiError> {
         dipanggil,
         menunggu,
     })
+}
+
+/// The application `id`, if its resident is at the recording desk now (the state machine's
+/// [`rekam_shared::workflow::Status::sedang_direkam`]); otherwise 409 naming `status` with `pesan`.
+fn sedang_direkam(tx: &Transaction<'_>, id: &str, pesan: &str) -> Result<store::Row, ApiError> {
+    let row = store::load_required(tx, id)?;
+    if !row.permohonan.status().sedang_direkam() {
+        return Err(ApiError::conflict(Some("status"), pesan));
+    }
+    Ok(row)
 }

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use rekam_shared::bio::iris::{Eye, IrisShape};
+use rekam_shared::bio::iris::IrisShape;
 use rekam_shared::bio::iso::FingerPosition;
 use rekam_shared::bio::synth::IrisSynth;
 use rekam_shared::bio::synth_finger::FingerSynth;
@@ -91,14 +91,7 @@ fn application(
     }
     let bio = Biometrik {
         sidik_jari,
-        iris: [
-            (
-                "kanan".to_owned(),
-                irises.capture(n, Eye::Right, 0).to_text(),
-            ),
-            ("kiri".to_owned(), irises.capture(n, Eye::Left, 0).to_text()),
-        ]
-        .into(),
+        iris: irises.capture_dokumen(n, 0),
         ..Biometrik::default()
     };
     let mut d = PermohonanDoc::new(&id, "130101")?;

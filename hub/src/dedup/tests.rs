@@ -49,17 +49,7 @@ fn biometrik(who: u64, capture: u64) -> Biometrik {
     ));
     Biometrik {
         sidik_jari: [("right-index".to_owned(), std::fs::read(finger).unwrap())].into(),
-        iris: [
-            (
-                "kanan".to_owned(),
-                synth.capture(who, Eye::Right, capture).to_text(),
-            ),
-            (
-                "kiri".to_owned(),
-                synth.capture(who, Eye::Left, capture).to_text(),
-            ),
-        ]
-        .into(),
+        iris: synth.capture_dokumen(who, capture),
         foto: None,
         tanda_tangan: None,
     }

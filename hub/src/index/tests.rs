@@ -2,7 +2,6 @@
 //! sync [`crate::sync::process`], decisions through [`crate::sync::decide`].
 
 use automerge::sync::{Message, State, SyncDoc as _};
-use rekam_shared::bio::iris::Eye;
 use rekam_shared::bio::synth::IrisSynth;
 use rekam_shared::document::{Biometrik, HasilDedup, Keputusan, PermohonanDoc};
 use rekam_shared::index::{BagianIndeks, PermintaanIndeks};
@@ -45,17 +44,7 @@ fn doc(id: &str, kec: &str, who: u64, recorded: bool) -> PermohonanDoc {
     d.append_peristiwa(&events(recorded)).unwrap();
     d.set_biometrik(&Biometrik {
         sidik_jari: Default::default(),
-        iris: [
-            (
-                "kanan".to_owned(),
-                synth.capture(who, Eye::Right, 0).to_text(),
-            ),
-            (
-                "kiri".to_owned(),
-                synth.capture(who, Eye::Left, 0).to_text(),
-            ),
-        ]
-        .into(),
+        iris: synth.capture_dokumen(who, 0),
         foto: None,
         tanda_tangan: None,
     })

@@ -69,6 +69,24 @@ pub enum Eye {
     Left = 1,
 }
 
+impl Eye {
+    /// Both eyes, right first.
+    pub const BOTH: [Eye; 2] = [Eye::Right, Eye::Left];
+
+    /// The eye's key in an application document's biometric section (`kanan`, `kiri`).
+    pub fn kunci(self) -> &'static str {
+        match self {
+            Eye::Right => "kanan",
+            Eye::Left => "kiri",
+        }
+    }
+
+    /// The eye of a document key, if it is one.
+    pub fn dari_kunci(kunci: &str) -> Option<Eye> {
+        Eye::BOTH.into_iter().find(|e| e.kunci() == kunci)
+    }
+}
+
 /// Shape of an iris code: `(rows, cols, filters, phases)`, phases being 2 (real, imaginary).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct IrisShape {

@@ -129,6 +129,24 @@ impl IrisSynth {
         bits
     }
 
+    /// One capture of both of `person`'s eyes in an application document's form (text
+    /// templates keyed by [`Eye::kunci`]).
+    pub fn capture_dokumen(
+        &self,
+        person: u64,
+        capture: u64,
+    ) -> std::collections::BTreeMap<String, String> {
+        Eye::BOTH
+            .into_iter()
+            .map(|e| {
+                (
+                    e.kunci().to_owned(),
+                    self.capture(person, e, capture).to_text(),
+                )
+            })
+            .collect()
+    }
+
     /// One capture of `person`'s `eye`; `capture` seeds the noise, rotation and occlusion.
     pub fn capture(&self, person: u64, eye: Eye, capture: u64) -> IrisTemplate {
         let s = self.shape;
