@@ -600,6 +600,22 @@ impl PermohonanDoc {
     /// ([`workflow::replay`], from [`Keadaan::awal`]). The hub checks every document an office
     /// sends with this, and dedup reads "recorded" from it.
     pub fn keadaan(&self) -> Result<Keadaan, PeristiwaTidakSah> {
+        Ok(workflow::replay(&self.peristiwa_terbaca()?)?)
+    }
+
+    /// [`Self::keadaan`] for a document a peer has just extended, `tersimpan` being the events
+    /// the receiver held before ([`workflow::replay_kiriman`]: the new events pass today's
+    /// rules in full, the stored ones are replayed as history).
+    pub fn keadaan_kiriman(&self, tersimpan: &[Peristiwa]) -> Result<Keadaan, PeristiwaTidakSah> {
+        Ok(workflow::replay_kiriman(
+            &self.peristiwa_terbaca()?,
+            tersimpan,
+        )?)
+    }
+
+    /// Every event read as a [`Peristiwa`], or the first that cannot be (named by its index
+    /// and kind, never by its content).
+    pub fn peristiwa_terbaca(&self) -> Result<Vec<Peristiwa>, PeristiwaTidakSah> {
         let mut events = Vec::new();
         let list = read_events(&self.doc).map_err(|e| PeristiwaTidakSah::Dokumen(Box::new(e)))?;
         for (index, j) in list.into_iter().enumerate() {
@@ -613,7 +629,7 @@ impl PermohonanDoc {
                 Err(_) => return Err(PeristiwaTidakSah::TidakTerbaca { index, jenis }),
             }
         }
-        Ok(workflow::replay(&events)?)
+        Ok(events)
     }
 
     /// Writes the biometric references, touching only what changed.

@@ -196,9 +196,21 @@ fn one_doc(tx: &dyn Tx, peer: &PeerIdentity, d: &DocMessage) -> Result<DocResult
                 return Ok(Err(refusal.to_string()));
             }
             // The events must be a run of the SOP (or a valid beginning of one): replayed
-            // through the one state machine, with their own timestamps.
+            // through the one state machine, with their own timestamps. The events the hub
+            // held before are history; whatever the office adds must pass today's rules in
+            // full (a new recording carries its completeness).
+            let tersimpan = if before.is_empty() {
+                Vec::new()
+            } else {
+                let lama = doc
+                    .fork_at(&before)
+                    .map_err(|e| StorageError::Corrupt(format!("document {}: {e}", d.id)))?;
+                PermohonanDoc::from_automerge(lama)
+                    .peristiwa_terbaca()
+                    .unwrap_or_default()
+            };
             let mut checked = PermohonanDoc::from_automerge(doc);
-            if let Err(pelanggaran) = checked.keadaan() {
+            if let Err(pelanggaran) = checked.keadaan_kiriman(&tersimpan) {
                 return Ok(Err(format!("SOP: {pelanggaran}")));
             }
             // A document this hub cannot read would escape dedup: refused, with the reason

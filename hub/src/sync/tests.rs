@@ -7,7 +7,7 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use rekam_shared::document::HasilDedup;
 use rekam_shared::workflow::contoh::kunjungan_lancar;
 use rekam_shared::workflow::{
-    Aksi, AlasanGagal, AlasanTerlambat, NomorAntrian, Peran, Peristiwa, Status,
+    Aksi, AlasanGagal, AlasanTerlambat, Kelengkapan, NomorAntrian, Peran, Peristiwa, Status,
 };
 use serde_json::json;
 
@@ -506,6 +506,43 @@ fn documents_whose_events_break_the_sop_are_refused_audited_and_not_stored() {
 }
 
 #[test]
+fn a_new_recording_without_its_completeness_is_refused_but_stored_history_replays() {
+    let (_d, s) = hub();
+    let mut o = Office::new("130101");
+    // A recording new to the hub, sent without its completeness: refused, nothing stored.
+    let mut events = perjalanan(6);
+    events[5].kelengkapan = None;
+    o.record_with("130101-baru", "130101", &events);
+    let bytes = o.doc("130101-baru").save();
+    let (refused, _) = o.sync(&s);
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(
+        refused[0].reason.contains("kelengkapan"),
+        "{:?}",
+        refused[0].reason
+    );
+    assert!(s.load_doc("130101-baru").unwrap().is_none());
+    // The same history held by the hub already (accepted before the rule): the office's next
+    // step on it is accepted, and the hub replays the old recording as history.
+    s.transaction(&mut |tx| tx.save_doc("130101-baru", "130101", &bytes, false))
+        .unwrap();
+    let mut o = Office::new("130101");
+    o.docs.push((
+        "130101-baru".into(),
+        PermohonanDoc::load(&bytes).unwrap(),
+        State::new(),
+    ));
+    let selesai = perjalanan(7).pop().unwrap();
+    events.push(selesai);
+    o.doc("130101-baru").append_peristiwa(&events).unwrap();
+    let (refused, _) = o.sync(&s);
+    assert!(refused.is_empty(), "{refused:?}");
+    assert_eq!(hub_heads(&s, "130101-baru"), o.doc("130101-baru").heads());
+    let stored = PermohonanDoc::load(&s.load_doc("130101-baru").unwrap().unwrap().bytes).unwrap();
+    assert_eq!(stored.keadaan().unwrap().status.nama(), "diserahkan");
+}
+
+#[test]
 fn applications_in_progress_and_finished_are_accepted_step_by_step() {
     let (_d, s) = hub();
     let mut o = Office::new("130101");
@@ -536,7 +573,8 @@ fn applications_in_progress_and_finished_are_accepted_step_by_step() {
                 nomor_bukti: "TBP-002".into(),
             },
         )
-        .terlambat(AlasanTerlambat::AntrianPanjang),
+        .terlambat(AlasanTerlambat::AntrianPanjang)
+        .dengan_kelengkapan(Kelengkapan::semua_terekam(80)),
     );
     events.push(ev(20, REK, Aksi::DiterimaPenduduk));
     for n in 1..=events.len() {

@@ -4,15 +4,14 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::{Aksi, NomorAntrian, Peran, Peristiwa};
+use super::{Aksi, Kelengkapan, NomorAntrian, Peran, Peristiwa};
 
 /// The seven events of a smooth visit, one minute apart from `mulai`, each by the role the SOP
 /// gives it: opened, documents received and correct, queue number `nomor_antrian` (all by the
 /// registration operator `registrasi`), called, recorded with proof `nomor_bukti`, handed over
 /// (by the recording operator `perekaman`). Callers that need a visit stopped earlier take a
-/// prefix (`.into_iter().take(n)`); the "perekaman berhasil" event carries no
-/// [`super::Kelengkapan`], as history recorded before that rule (replayed with
-/// [`super::apply_riwayat`]).
+/// prefix (`truncate(n)`); the "perekaman berhasil" event carries a complete
+/// [`Kelengkapan`] (every modality captured at quality 80), as today's rules demand.
 pub fn kunjungan_lancar(
     mulai: DateTime<Utc>,
     registrasi: &str,
@@ -42,7 +41,8 @@ pub fn kunjungan_lancar(
             Aksi::PerekamanBerhasil {
                 nomor_bukti: nomor_bukti.to_string(),
             },
-        ),
+        )
+        .dengan_kelengkapan(Kelengkapan::semua_terekam(80)),
         Peristiwa::new(at(6), perekaman, rek, Aksi::DiterimaPenduduk),
     ]
 }
@@ -50,17 +50,17 @@ pub fn kunjungan_lancar(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workflow::{Keadaan, apply_riwayat};
+    use crate::workflow::{Keadaan, apply};
 
     #[test]
-    fn a_smooth_visit_replays_to_handed_over_and_its_prefixes_stop_where_they_end() {
+    fn a_smooth_visit_passes_the_strict_rules_and_its_prefixes_stop_where_they_end() {
         let mulai = DateTime::from_timestamp(1_795_000_000, 0).unwrap();
         let semua = kunjungan_lancar(mulai, "rina", "budi", 7, "TBP-001");
         assert_eq!(semua.len(), 7);
         let akhir = |n: usize| {
             let mut k = Keadaan::awal();
             for p in semua.iter().take(n) {
-                k = apply_riwayat(&k, p).expect("the smooth visit follows the SOP");
+                k = apply(&k, p).expect("the smooth visit follows today's SOP rules");
             }
             k.status.nama()
         };

@@ -1060,6 +1060,33 @@ fn stored_history_without_kelengkapan_replays_but_incomplete_never_does() {
 }
 
 #[test]
+fn a_delivered_event_list_checks_new_events_strictly_and_stored_ones_as_history() {
+    let p = dipanggil();
+    let legacy = Peristiwa::new(t(6), "budi", REK, berhasil("TBP-1"));
+    let mut events = p.peristiwa().to_vec();
+    events.push(legacy.clone());
+    // New to the receiver: a recording without its completeness is refused, by index.
+    let err = replay_kiriman(&events, p.peristiwa()).unwrap_err();
+    assert_eq!(err.index, 5);
+    assert!(matches!(
+        err.error,
+        WorkflowError::DataTidakSah {
+            field: "kelengkapan",
+            ..
+        }
+    ));
+    // Already stored there (recorded before the rule): history, replayed; and what follows it
+    // is checked in full (a hand-over is complete by itself).
+    let mut extended = events.clone();
+    extended.push(Peristiwa::new(t(7), "budi", REK, Aksi::DiterimaPenduduk));
+    let k = replay_kiriman(&extended, &events).unwrap();
+    assert!(matches!(k.status, Status::Diserahkan { .. }));
+    // The same recording with its completeness passes as new.
+    *events.last_mut().unwrap() = berhasil_dengan(Kelengkapan::semua_terekam(80));
+    assert!(replay_kiriman(&events, &[]).is_ok());
+}
+
+#[test]
 fn kelengkapan_serde_shape() {
     let mut k = Kelengkapan::default();
     k.terekam(jari("right-thumb"), 41, true);
