@@ -365,12 +365,10 @@ pub async fn kecualikan(
                 "alasan: amputasi, cacat_luka, diperban, buta_mata_palsu atau lainnya",
             )
         })?;
-    if matches!(alasan, AlasanPengecualian::Lainnya(_)) && keterangan.is_empty() {
-        return Err(ApiError::field(
-            "keterangan",
-            "keterangan wajib diisi untuk alasan lainnya",
-        ));
-    }
+    alasan
+        .periksa()
+        .map_err(|e| ApiError::field("keterangan", e))?;
+    // The note of another reason is not kept, but is still bounded as input.
     if keterangan.chars().count() > MAX_TEKS {
         return Err(ApiError::field("keterangan", "keterangan terlalu panjang"));
     }
@@ -392,11 +390,7 @@ pub async fn kecualikan(
     let state = ctx.state.clone();
     let clock = state.clock.clone();
     let today = state.today();
-    let ket_disimpan = if matches!(alasan, AlasanPengecualian::Lainnya(_)) {
-        keterangan
-    } else {
-        String::new()
-    };
+    let ket_disimpan = alasan.keterangan().to_owned();
     state
         .db
         .write(move |tx| {

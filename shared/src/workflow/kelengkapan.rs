@@ -133,6 +133,29 @@ impl AlasanPengecualian {
         }
     }
 
+    /// THE rule of a reason: `lainnya` needs a note of at most [`super::MAX_TEKS`]
+    /// characters; the others need none. The error says what is wrong (for the `keterangan`
+    /// field).
+    pub fn periksa(&self) -> Result<(), &'static str> {
+        match self {
+            AlasanPengecualian::Lainnya(s) if s.trim().is_empty() => {
+                Err("keterangan wajib diisi untuk alasan lainnya")
+            }
+            AlasanPengecualian::Lainnya(s) if s.chars().count() > super::MAX_TEKS => {
+                Err("teks terlalu panjang")
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The note kept with the reason (empty but for `lainnya`).
+    pub fn keterangan(&self) -> &str {
+        match self {
+            AlasanPengecualian::Lainnya(s) => s,
+            _ => "",
+        }
+    }
+
     /// From the stored name and a note (the note is kept only for `lainnya`).
     pub fn dari_nama(nama: &str, keterangan: &str) -> Option<AlasanPengecualian> {
         Some(match nama {
@@ -247,20 +270,9 @@ impl Kelengkapan {
                             "foto wajah tidak boleh dikecualikan",
                         ));
                     }
-                    if let AlasanPengecualian::Lainnya(s) = alasan {
-                        if s.trim().is_empty() {
-                            return Err(KelengkapanTidakSah::TidakSah(
-                                nama,
-                                "keterangan wajib diisi untuk alasan lainnya",
-                            ));
-                        }
-                        if s.chars().count() > super::MAX_TEKS {
-                            return Err(KelengkapanTidakSah::TidakSah(
-                                nama,
-                                "teks terlalu panjang",
-                            ));
-                        }
-                    }
+                    alasan
+                        .periksa()
+                        .map_err(|e| KelengkapanTidakSah::TidakSah(nama, e))?;
                 }
             }
         }
