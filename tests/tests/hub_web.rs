@@ -149,7 +149,14 @@ async fn users_cli_hashes_with_argon2id_refuses_weak_passwords_and_disabled_user
         !file.windows(PASSWORD.len()).any(|w| w == PASSWORD.as_bytes()),
         "the password is in the database file"
     );
-    assert!(audit_actions(&data, "uji").is_empty());
+    let added: i64 = db(&data)
+        .query_row(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'pengguna.tambah' AND detail = 'sari (pengadjudikasi)'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(added, 1);
     let (ok, out) = user_cmd(&data, &["list"], "");
     assert!(ok && out.contains("sari\tpengadjudikasi\taktif"), "{out}");
 
