@@ -204,12 +204,12 @@ async fn users_cli_hashes_with_argon2id_refuses_weak_passwords_and_disabled_user
     let (ok, out) = user_cmd(
         &data,
         &["passwd", "budi", "--password-stdin"],
-        "Sandi-Baru-Budi-77\n",
+        "Sandi-Baru-Kuat-77\n",
     );
     assert!(ok, "{out}");
     let mut c3 = Client::new(&pki, &hub.url()).unwrap();
     assert_eq!(c3.login("budi", PASSWORD).await.unwrap().status, 401);
-    assert_eq!(c3.login("budi", "Sandi-Baru-Budi-77").await.unwrap().status, 303);
+    assert_eq!(c3.login("budi", "Sandi-Baru-Kuat-77").await.unwrap().status, 303);
 
     let actions = audit_actions(&data, "kepala-dinas");
     assert_eq!(actions, ["pengguna.nonaktif"]);

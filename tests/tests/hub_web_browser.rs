@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use rekam_tests::dashboard::{self, PASSWORD};
 use rekam_tests::external::{self, Needed};
-use rekam_tests::harness::{Office, Pki, free_port, hub_dedup_stats};
+use rekam_tests::harness::{Office, Pki, free_port, hub_dedup_stats, hub_docs};
 use serde_json::{Value, json};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -275,6 +275,18 @@ async fn an_adjudicator_decides_a_case_from_two_offices_and_the_office_receives_
         assert!(Instant::now() < deadline, "no case: {s}\n{}", hub.proc.log());
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
+    // Photos and signatures are uploaded after the documents: wait for all four.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let docs = hub_docs(&hub_data).unwrap();
+        let blobs: Vec<bool> = docs.iter().flat_map(|d| d.blobs.iter().map(|b| b.1)).collect();
+        if blobs.len() == 4 && blobs.iter().all(|c| *c) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "blobs not at the hub: {blobs:?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+
     let driver = start_driver().await.unwrap();
     let s = new_session(&driver, &root.path().join("profil")).await.unwrap();
     s.goto(&format!("{}/kasus", hub.url())).await.unwrap();
