@@ -30,7 +30,15 @@ pub fn issue_dashboard(pki: &Pki) -> anyhow::Result<String> {
 pub fn add_user(data: &Path, nama: &str, role: &str, password: &str) -> anyhow::Result<String> {
     run(
         Command::new(hub_exe())
-            .args(["user", "add", nama, "--role", role, "--password-stdin", "--data"])
+            .args([
+                "user",
+                "add",
+                nama,
+                "--role",
+                role,
+                "--password-stdin",
+                "--data",
+            ])
             .arg(data)
             .args(["--oleh", "uji"]),
         Some(&format!("{password}\n")),

@@ -272,14 +272,21 @@ async fn an_adjudicator_decides_a_case_from_two_offices_and_the_office_receives_
         if s["decided"] == 2 && s["hasil"]["perlu_adjudikasi"] == 1 {
             break;
         }
-        assert!(Instant::now() < deadline, "no case: {s}\n{}", hub.proc.log());
+        assert!(
+            Instant::now() < deadline,
+            "no case: {s}\n{}",
+            hub.proc.log()
+        );
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     // Photos and signatures are uploaded after the documents: wait for all four.
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let docs = hub_docs(&hub_data).unwrap();
-        let blobs: Vec<bool> = docs.iter().flat_map(|d| d.blobs.iter().map(|b| b.1)).collect();
+        let blobs: Vec<bool> = docs
+            .iter()
+            .flat_map(|d| d.blobs.iter().map(|b| b.1))
+            .collect();
         if blobs.len() == 4 && blobs.iter().all(|c| *c) {
             break;
         }
@@ -288,7 +295,9 @@ async fn an_adjudicator_decides_a_case_from_two_offices_and_the_office_receives_
     }
 
     let driver = start_driver().await.unwrap();
-    let s = new_session(&driver, &root.path().join("profil")).await.unwrap();
+    let s = new_session(&driver, &root.path().join("profil"))
+        .await
+        .unwrap();
     s.goto(&format!("{}/kasus", hub.url())).await.unwrap();
     s.find("form.login").await.unwrap();
     s.shot("dasbor-masuk").await.unwrap();
@@ -337,16 +346,26 @@ async fn an_adjudicator_decides_a_case_from_two_offices_and_the_office_receives_
         .await
         .unwrap();
     let loaded = loaded.as_array().unwrap();
-    assert!(loaded.len() >= 2 && loaded.iter().all(|v| v == true), "images: {loaded:?}");
+    assert!(
+        loaded.len() >= 2 && loaded.iter().all(|v| v == true),
+        "images: {loaded:?}"
+    );
     let skor = s.text("#skor").await.unwrap();
-    assert!(skor.contains(&other) && skor.contains("mungkin_cocok"), "{skor}");
+    assert!(
+        skor.contains(&other) && skor.contains("mungkin_cocok"),
+        "{skor}"
+    );
     s.shot("dasbor-kasus-berdampingan").await.unwrap();
+
 
     // The decision, with its reason.
     s.click("input[name=hasil][value=duplikat]").await.unwrap();
-    s.type_into("#alasan", "Foto, sidik jari dan iris sama; orang yang sama dengan dua NIK.")
-        .await
-        .unwrap();
+    s.type_into(
+        "#alasan",
+        "Foto, sidik jari dan iris sama; orang yang sama dengan dua NIK.",
+    )
+    .await
+    .unwrap();
     s.submit("#simpan").await.unwrap();
     let sudah = s.text("#sudah").await.unwrap();
     assert!(sudah.contains("sudah diputuskan"), "{sudah}");
