@@ -357,7 +357,6 @@ async fn an_adjudicator_decides_a_case_from_two_offices_and_the_office_receives_
     );
     s.shot("dasbor-kasus-berdampingan").await.unwrap();
 
-
     // The decision, with its reason.
     s.click("input[name=hasil][value=duplikat]").await.unwrap();
     s.type_into(

@@ -80,7 +80,7 @@ pub fn cases(
             .cmp(&serius(b.keputusan.jenis))
             .then(a.keputusan.waktu.cmp(&b.keputusan.waktu))
     });
-    decided.sort_by(|a, b| b.keputusan.waktu.cmp(&a.keputusan.waktu));
+    decided.sort_by_key(|b| std::cmp::Reverse(b.keputusan.waktu));
     Ok((open, decided))
 }
 
