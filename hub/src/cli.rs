@@ -31,6 +31,30 @@ pub struct ServeArgs {
     /// Dedup thresholds.
     #[command(flatten)]
     pub ambang: AmbangArgs,
+    /// The dashboard's web listener (see docs/dashboard.md).
+    #[command(flatten)]
+    pub web: WebArgs,
+}
+
+/// The human-facing HTTPS listener of `rekam-hub serve` (off unless `--web-listen` is given).
+#[derive(Debug, Clone, Args)]
+pub struct WebArgs {
+    /// Address of the dashboard's HTTPS listener (port 0 picks a free port; the chosen
+    /// address is printed as `web listening on ADDR`). Off when absent.
+    #[arg(long, env = "REKAM_HUB_WEB_LISTEN")]
+    pub web_listen: Option<SocketAddr>,
+    /// Its certificate (PEM); default `dashboard.crt` in the PKI folder.
+    #[arg(long, env = "REKAM_HUB_WEB_CERT")]
+    pub web_cert: Option<PathBuf>,
+    /// Its key (PEM); default `dashboard.key` in the PKI folder.
+    #[arg(long, env = "REKAM_HUB_WEB_KEY")]
+    pub web_key: Option<PathBuf>,
+    /// Absolute lifetime of a login session, in seconds.
+    #[arg(long, env = "REKAM_HUB_WEB_SESI_MAKS", default_value_t = 8 * 3600)]
+    pub web_sesi_maks: u64,
+    /// A session unused this many seconds ends.
+    #[arg(long, env = "REKAM_HUB_WEB_SESI_DIAM", default_value_t = 30 * 60)]
+    pub web_sesi_diam: u64,
 }
 
 /// The dedup engine's thresholds (defaults: docs/biometrics.md). The hub, `dedup rescan` and
@@ -142,6 +166,16 @@ pub enum PkiCommand {
         /// Serial number, hex.
         #[arg(long)]
         serial: String,
+    },
+    /// Issue the dashboard's server certificate (`dashboard.crt`, `dashboard.key` in the PKI
+    /// folder) for the web listener (`serve --web-listen`).
+    IssueDashboard {
+        /// PKI folder (the certificate is written there too).
+        #[arg(long)]
+        dir: PathBuf,
+        /// DNS names / IP addresses the browsers use (besides 127.0.0.1, localhost).
+        #[arg(long = "host")]
+        hosts: Vec<String>,
     },
 }
 
@@ -267,11 +301,13 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ));
         // Then the durable dedup queue's worker (see `crate::dedup::queue`), woken by syncs.
         let pemicu = crate::dedup::queue::Pemicu::new();
-        let (d2, s2, p2) = (dedup.clone(), storage.clone(), pemicu.clone());
+        let siap = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (d2, s2, p2, siap2) = (dedup.clone(), storage.clone(), pemicu.clone(), siap.clone());
         tokio::task::spawn_blocking(move || {
             let t = std::time::Instant::now();
             match d2.rebuild(s2.as_ref()) {
                 Ok(indexed) => {
+                    siap2.store(true, std::sync::atomic::Ordering::Release);
                     tracing::info!(
                         indexed,
                         ms = t.elapsed().as_millis() as u64,
@@ -295,6 +331,30 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let addr = listener.local_addr()?;
         tracing::info!(%addr, docs, ready_ms = started.elapsed().as_millis() as u64, "rekam-hub ready");
         println!("listening on {addr}");
+        if let Some(web) = &args.web.web_listen {
+            let cert = args.web.web_cert.clone().unwrap_or_else(|| args.pki.join(pki::DASHBOARD_CERT));
+            let key = args.web.web_key.clone().unwrap_or_else(|| args.pki.join(pki::DASHBOARD_KEY));
+            let tls = crate::web::tls_config(&cert, &key).map_err(|e| {
+                anyhow::anyhow!(
+                    "sertifikat dasbor {} tidak dapat dibaca ({e}): buat dengan `rekam-hub pki issue-dashboard --dir {}`",
+                    cert.display(),
+                    args.pki.display()
+                )
+            })?;
+            let listener = tokio::net::TcpListener::bind(web).await?;
+            println!("web listening on {}", listener.local_addr()?);
+            let config = crate::web::WebConfig {
+                sesi_maks: std::time::Duration::from_secs(args.web.web_sesi_maks),
+                sesi_diam: std::time::Duration::from_secs(args.web.web_sesi_diam),
+            };
+            let state = crate::web::WebState::new(storage.clone(), dedup.clone(), siap, config);
+            tokio::spawn(crate::web::serve(
+                listener,
+                tls,
+                crate::web::router(state),
+                std::future::pending(),
+            ));
+        }
         use std::io::Write as _;
         std::io::stdout().flush()?;
         let router = crate::server::router(storage.clone(), pemicu);
@@ -356,26 +416,51 @@ pub fn pki(cmd: PkiCommand) -> anyhow::Result<()> {
             Pki::open(&dir)?.revoke(&serial)?;
             println!("serial {serial} revoked");
         }
+        PkiCommand::IssueDashboard { dir, hosts } => {
+            let mut names = vec!["127.0.0.1".to_owned(), "localhost".to_owned()];
+            for h in hosts {
+                if !names.contains(&h) {
+                    names.push(h);
+                }
+            }
+            let serial = Pki::open(&dir)?.issue_dashboard(&dir, &names)?;
+            println!(
+                "dashboard certificate in {} (serial {serial})",
+                dir.display()
+            );
+        }
     }
     Ok(())
+}
+
+/// A person's decision, as `rekam-hub decide` and the dashboard write it (then through
+/// [`crate::sync::decide`]): now, no kind, the basis filled in by `decide`.
+pub fn keputusan_orang(
+    hasil: HasilDedup,
+    oleh: String,
+    catatan: String,
+    duplikat_dari: Vec<String>,
+) -> Keputusan {
+    Keputusan {
+        hasil,
+        oleh,
+        waktu: chrono::Utc::now(),
+        catatan,
+        duplikat_dari,
+        jenis: None,
+        dasar: None,
+    }
 }
 
 /// Runs `rekam-hub decide`.
 pub fn decide(args: DecideArgs) -> anyhow::Result<()> {
     let storage = open_storage(&args.data)?;
-    let k = Keputusan {
-        hasil: match args.hasil {
-            Hasil::Unik => HasilDedup::Unik,
-            Hasil::Duplikat => HasilDedup::Duplikat,
-            Hasil::PerluAdjudikasi => HasilDedup::PerluAdjudikasi,
-        },
-        oleh: args.oleh,
-        waktu: chrono::Utc::now(),
-        catatan: args.catatan,
-        duplikat_dari: args.duplikat_dari,
-        jenis: None,
-        dasar: None,
+    let hasil = match args.hasil {
+        Hasil::Unik => HasilDedup::Unik,
+        Hasil::Duplikat => HasilDedup::Duplikat,
+        Hasil::PerluAdjudikasi => HasilDedup::PerluAdjudikasi,
     };
+    let k = keputusan_orang(hasil, args.oleh, args.catatan, args.duplikat_dari);
     crate::sync::decide(&storage, &args.permohonan, &k)?;
     println!("decision written to {}", args.permohonan);
     Ok(())

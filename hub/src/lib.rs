@@ -6,14 +6,19 @@
 //! - [`dedup`]: district-wide deduplication (NIK + 1:N biometrics), decisions back to offices.
 //! - [`server`] + [`tls`]: the HTTPS API behind mutual TLS.
 //! - [`cli`]: `rekam-hub serve | pki | decide`.
+//! - [`pengguna`] + [`user_cli`]: dashboard users (`rekam-hub user ...`).
+//! - [`web`]: the human-facing HTTPS dashboard (login, dedup cases, adjudication, operations).
 #![forbid(unsafe_code)]
 
 pub mod bio_cli;
 pub mod cli;
 pub mod dedup;
 pub mod index;
+pub mod pengguna;
 pub mod pki;
 pub mod server;
 pub mod storage;
 pub mod sync;
 pub mod tls;
+pub mod user_cli;
+pub mod web;

@@ -27,6 +27,8 @@ enum Command {
     Inspect(rekam_hub::cli::InspectArgs),
     /// Check the fingerprint and iris matchers on your own data.
     Bio(rekam_hub::bio_cli::BioArgs),
+    /// Dashboard users: `user add NAME --role ROLE`, `user disable`, `user passwd`, `user list`.
+    User(rekam_hub::user_cli::UserArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -45,5 +47,6 @@ fn main() -> anyhow::Result<()> {
         Command::Dedup(cmd) => rekam_hub::cli::dedup(cmd),
         Command::Inspect(args) => rekam_hub::cli::inspect(args),
         Command::Bio(args) => rekam_hub::bio_cli::run(args),
+        Command::User(args) => rekam_hub::user_cli::run(args),
     }
 }

@@ -8,7 +8,8 @@
 //! each handshake, so a revoked office is refused at once without a restart.
 //!
 //! Layout of a PKI folder: `ca.crt`, `ca.key` (keep offline in production), `hub.crt`,
-//! `hub.key`, `revoked.txt`, `issued.txt` (one line per certificate issued).
+//! `hub.key`, `revoked.txt`, `issued.txt` (one line per certificate issued), and, once
+//! `pki issue-dashboard` ran, `dashboard.crt`, `dashboard.key` (the human-facing listener).
 
 use std::fs;
 use std::io::Write as _;
@@ -40,6 +41,10 @@ pub const ISSUED: &str = "issued.txt";
 pub const OFFICE_CERT: &str = "office.crt";
 /// Office key file name in an office folder.
 pub const OFFICE_KEY: &str = "office.key";
+/// The district dashboard's server certificate (the human-facing listener).
+pub const DASHBOARD_CERT: &str = "dashboard.crt";
+/// The district dashboard's server key.
+pub const DASHBOARD_KEY: &str = "dashboard.key";
 
 /// Why a PKI operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -212,12 +217,37 @@ impl Pki {
 
     /// Issues the hub's server certificate (`hub.crt`, `hub.key` in `out`) for DNS names / IPs.
     pub fn issue_hub(&self, out: &Path, names: &[String]) -> Result<String, PkiError> {
+        self.issue_server(out, names, "rekam-hub", HUB_CERT, HUB_KEY, "hub")
+    }
+
+    /// Issues the district dashboard's server certificate (`dashboard.crt`, `dashboard.key`
+    /// in `out`) for the host names / IPs the staff's browsers use.
+    pub fn issue_dashboard(&self, out: &Path, names: &[String]) -> Result<String, PkiError> {
+        self.issue_server(
+            out,
+            names,
+            "rekam-hub dashboard",
+            DASHBOARD_CERT,
+            DASHBOARD_KEY,
+            "dashboard",
+        )
+    }
+
+    fn issue_server(
+        &self,
+        out: &Path,
+        names: &[String],
+        cn: &str,
+        cert_file: &str,
+        key_file: &str,
+        what: &str,
+    ) -> Result<String, PkiError> {
         fs::create_dir_all(out).map_err(io(out))?;
         let key = KeyPair::generate()?;
         let mut params = CertificateParams::default();
         let mut dn = DistinguishedName::new();
         dn.push(DnType::OrganizationName, "Disdukcapil");
-        dn.push(DnType::CommonName, "rekam-hub");
+        dn.push(DnType::CommonName, cn);
         params.distinguished_name = dn;
         for n in names {
             params.subject_alt_names.push(match n.parse::<IpAddr>() {
@@ -233,9 +263,9 @@ impl Pki {
         params.use_authority_key_identifier_extension = true;
         validity(&mut params, 5);
         let cert = params.signed_by(&key, &self.issuer()?)?;
-        write_file(&out.join(HUB_KEY), &key.serialize_pem(), true)?;
-        write_file(&out.join(HUB_CERT), &cert.pem(), false)?;
-        self.log_issued(&serial_hex, &format!("hub {}", names.join(",")))?;
+        write_file(&out.join(key_file), &key.serialize_pem(), true)?;
+        write_file(&out.join(cert_file), &cert.pem(), false)?;
+        self.log_issued(&serial_hex, &format!("{what} {}", names.join(",")))?;
         Ok(serial_hex)
     }
 

@@ -457,6 +457,19 @@ impl Office {
         rek: &str,
         n: u16,
     ) -> anyhow::Result<Confirmed> {
+        let subjek = u64::from(n) * 1000 + kec_seed(&self.kecamatan);
+        self.record_subjek(reg, rek, n, subjek).await
+    }
+
+    /// [`Office::record_confirmed`] with the simulator's subject `subjek` at the scanners: the
+    /// same `subjek` at two offices is the same person (same biometrics) under two NIKs.
+    pub async fn record_subjek(
+        &self,
+        reg: &str,
+        rek: &str,
+        n: u16,
+        subjek: u64,
+    ) -> anyhow::Result<Confirmed> {
         let p = resident(&self.kecamatan, n);
         let v = self
             .call(Some(reg), "/api/permohonan", Some(json!({"penduduk": p})))
@@ -482,7 +495,7 @@ impl Office {
         let r = self
             .http
             .post(format!("http://{}/sim/subjek", self.sim.addr))
-            .json(&json!({"subjek": u64::from(n) * 1000 + kec_seed(&self.kecamatan)}))
+            .json(&json!({ "subjek": subjek }))
             .send()
             .await?;
         if !r.status().is_success() {

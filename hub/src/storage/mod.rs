@@ -1,14 +1,18 @@
 //! The hub's storage, behind one trait (in the style of atuin's server database crate).
 //!
 //! Everything the hub keeps goes through [`Storage`]: application documents, blobs, per-peer
-//! sync states, offices and the audit log. [`sqlite::SqliteStorage`] is the embedded default;
+//! sync states, offices, the audit log, and the dashboard's users and sessions
+//! ([`pengguna`]). [`sqlite::SqliteStorage`] is the embedded default;
 //! a PostgreSQL backend implements the same trait without touching the rest of the hub.
 //!
 //! Work that must be atomic (load a document, apply a peer's changes, check them, store the
 //! document and the sync state) runs inside [`Storage::transaction`], which hands the closure a
 //! [`Tx`]. The trait is synchronous: async callers run it on a blocking thread.
 
+pub mod pengguna;
 pub mod sqlite;
+
+pub use pengguna::PenggunaStorage;
 
 /// Why a storage operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -133,7 +137,7 @@ pub trait Tx {
 }
 
 /// The hub's storage.
-pub trait Storage: Send + Sync + 'static {
+pub trait Storage: PenggunaStorage + Send + Sync + 'static {
     /// Runs `f` in one atomic transaction: committed if it returns `Ok`, rolled back otherwise.
     fn transaction(
         &self,

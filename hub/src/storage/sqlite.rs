@@ -16,6 +16,8 @@ use super::{
     AuditEntry, BlobStatus, Office, Rescan, RescanStatus, Storage, StorageError, StoredDoc, Tx,
 };
 
+mod pengguna;
+
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS doc (
     id        TEXT PRIMARY KEY,
@@ -80,6 +82,21 @@ CREATE TABLE IF NOT EXISTS district_index (
     keputusan     TEXT,
     kunci         BLOB
 );
+CREATE TABLE IF NOT EXISTS pengguna (
+    nama   TEXT PRIMARY KEY,
+    peran  TEXT NOT NULL,
+    hash   TEXT NOT NULL,
+    aktif  INTEGER NOT NULL DEFAULT 1,
+    dibuat TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sesi (
+    id_hash  TEXT PRIMARY KEY,
+    pengguna TEXT NOT NULL REFERENCES pengguna(nama),
+    csrf     TEXT NOT NULL,
+    dibuat   INTEGER NOT NULL,
+    terakhir INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sesi_pengguna ON sesi(pengguna);
 ";
 
 fn db(e: rusqlite::Error) -> StorageError {
