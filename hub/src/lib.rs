@@ -5,6 +5,7 @@
 //! - [`sync`]: the hub side of the sync protocol and the decision write.
 //! - [`dedup`]: district-wide deduplication (NIK + 1:N biometrics), decisions back to offices.
 //! - [`server`] + [`tls`]: the HTTPS API behind mutual TLS.
+//! - [`statistik`]: the statistics read model, the dashboard's queries and the targets.
 //! - [`cli`]: `rekam-hub serve | pki | decide`.
 #![forbid(unsafe_code)]
 
@@ -14,6 +15,7 @@ pub mod dedup;
 pub mod index;
 pub mod pki;
 pub mod server;
+pub mod statistik;
 pub mod storage;
 pub mod sync;
 pub mod tls;

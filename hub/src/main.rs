@@ -27,6 +27,11 @@ enum Command {
     Inspect(rekam_hub::cli::InspectArgs),
     /// Check the fingerprint and iris matchers on your own data.
     Bio(rekam_hub::bio_cli::BioArgs),
+    /// Rebuild the statistics read model from the stored documents (takes the data lock).
+    Reindex(rekam_hub::statistik::cli::ReindexArgs),
+    /// Wajib KTP-el targets per kecamatan and year: `target import FILE.csv`, `target list`.
+    #[command(subcommand)]
+    Target(rekam_hub::statistik::cli::TargetCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -45,5 +50,7 @@ fn main() -> anyhow::Result<()> {
         Command::Dedup(cmd) => rekam_hub::cli::dedup(cmd),
         Command::Inspect(args) => rekam_hub::cli::inspect(args),
         Command::Bio(args) => rekam_hub::bio_cli::run(args),
+        Command::Reindex(args) => rekam_hub::statistik::cli::reindex(args),
+        Command::Target(cmd) => rekam_hub::statistik::cli::target(cmd),
     }
 }
