@@ -648,3 +648,46 @@ fn ranges_today_week_and_month() {
     let feb = NaiveDate::from_ymd_opt(2028, 2, 10).unwrap();
     assert_eq!(Rentang::bulan_ini(feb).sampai.day(), 29);
 }
+
+#[test]
+fn a_bad_targets_file_imports_nothing_and_names_line_and_field() {
+    use super::cli::{TargetCommand, target};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let good = dir.path().join("baik.csv");
+    std::fs::write(&good, "tahun,kecamatan,nagari,wajib_ktp_el\n2026,130101,,1000\n").unwrap();
+    target(TargetCommand::Import {
+        file: good,
+        data: data.clone(),
+        oleh: "admin".into(),
+    })
+    .unwrap();
+    let bad = dir.path().join("buruk.csv");
+    std::fs::write(
+        &bad,
+        "tahun,kecamatan,nagari,wajib_ktp_el\n2026,130101,,2000\n2026,130102,,banyak\n",
+    )
+    .unwrap();
+    let e = target(TargetCommand::Import {
+        file: bad,
+        data: data.clone(),
+        oleh: "admin".into(),
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("baris 3, kolom wajib_ktp_el: 'banyak' bukan bilangan bulat"),
+        "{e}"
+    );
+    let s = SqliteStorage::open(&data.join(crate::cli::DB_FILE)).unwrap();
+    let stored = s.statistik().target_semua().unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].wajib_ktp_el, 1000, "the good row of the bad file was not stored");
+    let audit = s.audit_entries(10).unwrap();
+    assert_eq!(
+        audit.iter().filter(|a| a.action == "target.import").count(),
+        1
+    );
+    let list = super::cli::daftar_target(&s, Some(2026), &Peringkat::default()).unwrap();
+    assert!(list.contains("130101     (seluruh)"), "{list}");
+}
