@@ -655,7 +655,11 @@ fn a_bad_targets_file_imports_nothing_and_names_line_and_field() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let good = dir.path().join("baik.csv");
-    std::fs::write(&good, "tahun,kecamatan,nagari,wajib_ktp_el\n2026,130101,,1000\n").unwrap();
+    std::fs::write(
+        &good,
+        "tahun,kecamatan,nagari,wajib_ktp_el\n2026,130101,,1000\n",
+    )
+    .unwrap();
     target(TargetCommand::Import {
         file: good,
         data: data.clone(),
@@ -682,7 +686,10 @@ fn a_bad_targets_file_imports_nothing_and_names_line_and_field() {
     let s = SqliteStorage::open(&data.join(crate::cli::DB_FILE)).unwrap();
     let stored = s.statistik().target_semua().unwrap();
     assert_eq!(stored.len(), 1);
-    assert_eq!(stored[0].wajib_ktp_el, 1000, "the good row of the bad file was not stored");
+    assert_eq!(
+        stored[0].wajib_ktp_el, 1000,
+        "the good row of the bad file was not stored"
+    );
     let audit = s.audit_entries(10).unwrap();
     assert_eq!(
         audit.iter().filter(|a| a.action == "target.import").count(),
