@@ -5,6 +5,7 @@
 //! - [`sync`]: the hub side of the sync protocol and the decision write.
 //! - [`dedup`]: district-wide deduplication (NIK + 1:N biometrics), decisions back to offices.
 //! - [`server`] + [`tls`]: the HTTPS API behind mutual TLS.
+//! - [`statistik`]: the statistics read model, the dashboard's queries and the targets.
 //! - [`cli`]: `rekam-hub serve | pki | decide`.
 //! - [`pengguna`] + [`user_cli`]: dashboard users (`rekam-hub user ...`).
 //! - [`web`]: the human-facing HTTPS dashboard (login, dedup cases, adjudication, operations).
@@ -17,6 +18,7 @@ pub mod index;
 pub mod pengguna;
 pub mod pki;
 pub mod server;
+pub mod statistik;
 pub mod storage;
 pub mod sync;
 pub mod tls;

@@ -29,6 +29,11 @@ enum Command {
     Bio(rekam_hub::bio_cli::BioArgs),
     /// Dashboard users: `user add NAME --role ROLE`, `user disable`, `user passwd`, `user list`.
     User(rekam_hub::user_cli::UserArgs),
+    /// Rebuild the statistics read model from the stored documents (takes the data lock).
+    Reindex(rekam_hub::statistik::cli::ReindexArgs),
+    /// Wajib KTP-el targets per kecamatan and year: `target import FILE.csv`, `target list`.
+    #[command(subcommand)]
+    Target(rekam_hub::statistik::cli::TargetCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -48,5 +53,7 @@ fn main() -> anyhow::Result<()> {
         Command::Inspect(args) => rekam_hub::cli::inspect(args),
         Command::Bio(args) => rekam_hub::bio_cli::run(args),
         Command::User(args) => rekam_hub::user_cli::run(args),
+        Command::Reindex(args) => rekam_hub::statistik::cli::reindex(args),
+        Command::Target(cmd) => rekam_hub::statistik::cli::target(cmd),
     }
 }

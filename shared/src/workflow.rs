@@ -36,7 +36,7 @@ mod permohonan;
 pub mod statistik;
 
 pub use kelengkapan::{AlasanPengecualian, Kelengkapan, Modalitas, Perolehan};
-pub use permohonan::{DurasiLangkah, Permohonan, PermohonanData};
+pub use permohonan::{DurasiLangkah, Permohonan, PermohonanData, riwayat_langkah};
 
 /// Peran (role) of the user firing an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -134,6 +134,16 @@ pub trait Tx {
     fn index_since(&self, versi: u64, limit: usize) -> Result<Vec<EntriIndeks>, StorageError>;
     /// The highest sequence number (0 for an empty index).
     fn index_head(&self) -> Result<u64, StorageError>;
+
+    // The statistics read model (see `crate::statistik`).
+
+    /// Replaces the read-model rows of one application with `baris`.
+    fn statistik_tulis(
+        &self,
+        baris: &crate::statistik::baris::BarisStatistik,
+    ) -> Result<(), StorageError>;
+    /// Empties the read model (before a rebuild in the same transaction).
+    fn statistik_kosongkan(&self) -> Result<(), StorageError>;
 }
 
 /// The hub's storage.
@@ -206,6 +216,9 @@ pub trait Storage: PenggunaStorage + Send + Sync + 'static {
         at: &str,
         status: RescanStatus,
     ) -> Result<(), StorageError>;
+
+    /// The statistics read model's grouped reads and the targets (see `crate::statistik`).
+    fn statistik(&self) -> &dyn crate::statistik::StatistikStorage;
 }
 
 /// How a dedup rescan stands.

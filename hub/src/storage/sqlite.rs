@@ -17,6 +17,7 @@ use super::{
 };
 
 mod pengguna;
+mod statistik;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS doc (
@@ -125,6 +126,7 @@ impl SqliteStorage {
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(db)?;
         conn.execute_batch(SCHEMA).map_err(db)?;
+        conn.execute_batch(statistik::SCHEMA).map_err(db)?;
         Ok(SqliteStorage {
             conn: Mutex::new(conn),
         })
@@ -348,6 +350,17 @@ impl Tx for SqliteTx<'_> {
             )
             .map(|n| n as u64)
             .map_err(db)
+    }
+
+    fn statistik_tulis(
+        &self,
+        baris: &crate::statistik::baris::BarisStatistik,
+    ) -> Result<(), StorageError> {
+        statistik::tulis(self.0, baris)
+    }
+
+    fn statistik_kosongkan(&self) -> Result<(), StorageError> {
+        statistik::kosongkan(self.0)
     }
 }
 
@@ -674,6 +687,10 @@ impl Storage for SqliteStorage {
         )
         .map_err(db)?;
         Ok(())
+    }
+
+    fn statistik(&self) -> &dyn crate::statistik::StatistikStorage {
+        self
     }
 }
 

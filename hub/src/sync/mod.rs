@@ -223,6 +223,7 @@ fn one_doc(tx: &dyn Tx, peer: &PeerIdentity, d: &DocMessage) -> Result<DocResult
             }
             tx.save_doc(&d.id, &peer.kecamatan, &checked.save(), false)?;
             crate::index::perbarui(tx, &d.id, &peer.kecamatan, &checked)?;
+            crate::statistik::perbarui(tx, &d.id, &peer.kecamatan, &checked)?;
             doc = checked.into_automerge();
             updated = true;
         }
@@ -320,6 +321,7 @@ pub fn decide(storage: &dyn Storage, id: &str, k: &Keputusan) -> Result<(), Deci
         }
         tx.save_doc(id, &stored.kecamatan, &doc.save(), true)?;
         crate::index::perbarui(tx, id, &stored.kecamatan, &doc)?;
+        crate::statistik::perbarui(tx, id, &stored.kecamatan, &doc)?;
         tx.audit(&AuditEntry {
             at: now(),
             actor: k.oleh.clone(),

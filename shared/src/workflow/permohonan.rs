@@ -204,37 +204,7 @@ impl Permohonan {
     /// Every run of every step so far, in order (step 2 and 3 appear again after a failed
     /// recording). The last entry is open if the application is not finished.
     pub fn riwayat_langkah(&self) -> Vec<DurasiLangkah> {
-        let mut out: Vec<DurasiLangkah> = Vec::new();
-        let mut k = Keadaan::awal();
-        for e in &self.peristiwa {
-            let Ok(next) = apply_riwayat(&k, e) else {
-                break; // cannot happen: events were checked on the way in
-            };
-            let (before, after) = (k.status.langkah(), next.status.langkah());
-            if before != after {
-                if let (Some(l), Some(last)) = (before, out.last_mut()) {
-                    let lama = e.waktu - last.mulai;
-                    last.selesai = Some(e.waktu);
-                    last.detik = Some(lama.num_seconds());
-                    last.terlambat = lama > l.batas_waktu();
-                    last.alasan_terlambat = e.alasan_terlambat.clone();
-                    last.operator_selesai = Some(e.operator.clone());
-                }
-                if let Some(l) = after {
-                    out.push(DurasiLangkah {
-                        langkah: l,
-                        mulai: e.waktu,
-                        selesai: None,
-                        detik: None,
-                        terlambat: false,
-                        alasan_terlambat: None,
-                        operator_selesai: None,
-                    });
-                }
-            }
-            k = next;
-        }
-        out
+        riwayat_langkah(&self.peristiwa)
     }
 
     /// Whether any run of `langkah` exceeded its time standard.
@@ -243,4 +213,41 @@ impl Permohonan {
             .iter()
             .any(|d| d.langkah == langkah && d.terlambat)
     }
+}
+
+/// Every run of every step of an event list (e.g. read from a document), in order: step 2 and
+/// 3 appear again after a failed recording; the last entry is open if the application is not
+/// finished. Stops at the first event the state machine refuses.
+pub fn riwayat_langkah(peristiwa: &[Peristiwa]) -> Vec<DurasiLangkah> {
+    let mut out: Vec<DurasiLangkah> = Vec::new();
+    let mut k = Keadaan::awal();
+    for e in peristiwa {
+        let Ok(next) = apply_riwayat(&k, e) else {
+            break; // a refused event ends the history (a stored one was checked on the way in)
+        };
+        let (before, after) = (k.status.langkah(), next.status.langkah());
+        if before != after {
+            if let (Some(l), Some(last)) = (before, out.last_mut()) {
+                let lama = e.waktu - last.mulai;
+                last.selesai = Some(e.waktu);
+                last.detik = Some(lama.num_seconds());
+                last.terlambat = lama > l.batas_waktu();
+                last.alasan_terlambat = e.alasan_terlambat.clone();
+                last.operator_selesai = Some(e.operator.clone());
+            }
+            if let Some(l) = after {
+                out.push(DurasiLangkah {
+                    langkah: l,
+                    mulai: e.waktu,
+                    selesai: None,
+                    detik: None,
+                    terlambat: false,
+                    alasan_terlambat: None,
+                    operator_selesai: None,
+                });
+            }
+        }
+        k = next;
+    }
+    out
 }
