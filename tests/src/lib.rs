@@ -9,3 +9,4 @@ pub mod dashboard;
 pub mod external;
 pub mod harness;
 pub mod proxy;
+pub mod webdriver;

@@ -11,214 +11,13 @@
 //! asks to skip it ([`rekam_tests::external`]).
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, bail};
 use rekam_tests::dashboard::{self, PASSWORD};
 use rekam_tests::external::{self, Needed};
 use rekam_tests::harness::{Office, Pki, free_port, hub_dedup_stats, hub_docs};
+use rekam_tests::webdriver::{CHROMEDRIVER, CHROMIUM, Sertifikat, new_session, start_driver};
 use serde_json::{Value, json};
-
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
-
-struct Driver {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-struct Session {
-    http: reqwest::Client,
-    base: String,
-}
-
-impl Session {
-    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
-        let url = format!("{}{path}", self.base);
-        let req = match method {
-            "GET" => self.http.get(url),
-            "DELETE" => self.http.delete(url),
-            _ => self.http.post(url).json(&body.unwrap_or(json!({}))),
-        };
-        let resp = req.send().await?;
-        let status = resp.status();
-        let v: Value = resp.json().await?;
-        if !status.is_success() {
-            bail!("webdriver {method} {path}: {status} {v}");
-        }
-        Ok(v["value"].clone())
-    }
-
-    async fn goto(&self, url: &str) -> anyhow::Result<()> {
-        self.call("POST", "/url", Some(json!({ "url": url })))
-            .await?;
-        Ok(())
-    }
-
-    async fn find(&self, css: &str) -> anyhow::Result<String> {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            match self
-                .call(
-                    "POST",
-                    "/element",
-                    Some(json!({"using": "css selector", "value": css})),
-                )
-                .await
-            {
-                Ok(v) => return Ok(v[ELEMENT].as_str().context("element id")?.to_owned()),
-                Err(e) if Instant::now() > deadline => return Err(e.context(format!("find {css}"))),
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-            }
-        }
-    }
-
-    async fn click(&self, css: &str) -> anyhow::Result<()> {
-        let e = self.find(css).await?;
-        self.call("POST", &format!("/element/{e}/click"), None)
-            .await?;
-        Ok(())
-    }
-
-    /// Clicks something that loads a new page and waits for it.
-    async fn submit(&self, css: &str) -> anyhow::Result<()> {
-        self.script("window.__halaman_lama = true").await?;
-        self.click(css).await?;
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let v = self
-                .script("return window.__halaman_lama === undefined && document.readyState === 'complete'")
-                .await
-                .unwrap_or(Value::Bool(false));
-            if v == Value::Bool(true) {
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                bail!("{css}: no new page loaded");
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    async fn type_into(&self, css: &str, text: &str) -> anyhow::Result<()> {
-        let e = self.find(css).await?;
-        self.call(
-            "POST",
-            &format!("/element/{e}/value"),
-            Some(json!({ "text": text })),
-        )
-        .await?;
-        Ok(())
-    }
-
-    async fn text(&self, css: &str) -> anyhow::Result<String> {
-        let e = self.find(css).await?;
-        let v = self
-            .call("GET", &format!("/element/{e}/text"), None)
-            .await?;
-        Ok(v.as_str().unwrap_or_default().to_owned())
-    }
-
-    async fn script(&self, js: &str) -> anyhow::Result<Value> {
-        self.call(
-            "POST",
-            "/execute/sync",
-            Some(json!({"script": js, "args": []})),
-        )
-        .await
-    }
-
-    async fn shot(&self, name: &str) -> anyhow::Result<()> {
-        use base64::Engine as _;
-        let dir = std::env::var("REKAM_SCREENSHOTS")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| artifacts());
-        let v = self.call("GET", "/screenshot", None).await?;
-        let png = base64::engine::general_purpose::STANDARD.decode(v.as_str().context("png")?)?;
-        std::fs::create_dir_all(&dir)?;
-        std::fs::write(dir.join(format!("{name}.png")), png)?;
-        Ok(())
-    }
-}
-
-/// `target/test-artifacts/` of this workspace.
-fn artifacts() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../target/test-artifacts")
-        .to_path_buf()
-}
-
-async fn start_driver() -> anyhow::Result<Driver> {
-    let port = free_port();
-    let child = Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let driver = Driver {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    let http = reqwest::Client::builder().no_proxy().build()?;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(r) = http.get(format!("{}/status", driver.url)).send().await
-            && r.status().is_success()
-        {
-            return Ok(driver);
-        }
-        if Instant::now() > deadline {
-            bail!("chromedriver did not start");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn new_session(driver: &Driver, profile: &Path) -> anyhow::Result<Session> {
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(60))
-        .build()?;
-    // The dashboard's certificate is from the district CA, which this fresh profile does not
-    // trust: accept it (the HTTP-level tests check the chain against the CA).
-    let caps = json!({"capabilities": {"alwaysMatch": {
-        "browserName": "chrome",
-        "acceptInsecureCerts": true,
-        "goog:chromeOptions": {
-            "binary": CHROMIUM,
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--window-size=1366,768",
-                format!("--user-data-dir={}", profile.display())
-            ]
-        }
-    }}});
-    let v: Value = http
-        .post(format!("{}/session", driver.url))
-        .json(&caps)
-        .send()
-        .await?
-        .json()
-        .await?;
-    let id = v["value"]["sessionId"]
-        .as_str()
-        .with_context(|| format!("no session: {v}"))?;
-    Ok(Session {
-        http,
-        base: format!("{}/session/{id}", driver.url),
-    })
-}
 
 fn localhost(port: u16) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], port))
@@ -295,9 +94,13 @@ async fn an_adjudicator_decides_a_case_from_two_offices_and_the_office_receives_
     }
 
     let driver = start_driver().await.unwrap();
-    let s = new_session(&driver, &root.path().join("profil"))
-        .await
-        .unwrap();
+    let s = new_session(
+        &driver,
+        &root.path().join("profil"),
+        Sertifikat::TerimaCaDistrik,
+    )
+    .await
+    .unwrap();
     s.goto(&format!("{}/kasus", hub.url())).await.unwrap();
     s.find("form.login").await.unwrap();
     s.shot("dasbor-masuk").await.unwrap();
