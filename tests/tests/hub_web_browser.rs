@@ -131,7 +131,18 @@ async fn an_adjudicator_decides_a_case_from_two_offices_and_the_office_receives_
     for (k, t) in [(&kiri, "case"), (&kanan, "other")] {
         assert!(k.contains("rek, "), "{t}: recorded by: {k}");
         assert!(k.contains("NIK"), "{t}: {k}");
+        assert!(k.contains(" WIB"), "{t}: times in the district's zone: {k}");
     }
+    // Each office by the name district staff know it by.
+    let kantor = |id: &str| {
+        let kode: rekam_shared::region::KodeKecamatan = id[..6].parse().unwrap();
+        rekam_shared::region::kecamatan_pesisir_selatan(kode)
+            .unwrap()
+            .nama
+            .to_string()
+    };
+    assert!(kiri.contains(&kantor(&case)), "{kiri}");
+    assert!(kanan.contains(&kantor(&other)), "{kanan}");
     let niks: Value = s
         .script("return Array.from(document.querySelectorAll('dd.nik')).map(e => e.textContent)")
         .await

@@ -85,7 +85,19 @@ pub fn cases(
 }
 
 fn waktu(t: &chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+    t.with_timezone(&crate::statistik::baris::zona())
+        .format("%Y-%m-%d %H:%M WIB")
+        .to_string()
+}
+
+/// A kecamatan as district staff know it: its name and code ("Pancung Soal (130104)"), or the
+/// bare code when it is not one of Pesisir Selatan's.
+fn nama_kecamatan(kode: &str) -> String {
+    kode.parse::<rekam_shared::region::KodeKecamatan>()
+        .ok()
+        .and_then(rekam_shared::region::kecamatan_pesisir_selatan)
+        .map(|k| format!("{} ({kode})", k.nama))
+        .unwrap_or_else(|| kode.to_owned())
 }
 
 fn jenis_label(j: Option<JenisTemuan>) -> &'static str {
@@ -116,7 +128,7 @@ pub async fn daftar(
                         @for b in rows {
                             tr.serius[terbuka && b.keputusan.jenis == Some(JenisTemuan::IdentitasGanda)] {
                                 td { a href={ "/kasus/" (b.id) } { (b.id) } }
-                                td { (b.kecamatan) }
+                                td { (nama_kecamatan(&b.kecamatan)) }
                                 td { (jenis_label(b.keputusan.jenis)) }
                                 td.hasil { (b.keputusan.hasil.label()) }
                                 td { (b.keputusan.oleh) }
@@ -220,7 +232,7 @@ fn kartu(t: &Teks, judul: &str, r: &Ringkasan) -> Markup {
                 dt { (t.nama) } dd.nama { (o(&r.nama)) }
                 dt { (t.nik) } dd.nik { (o(&r.nik)) }
                 dt { (t.lahir) } dd { (o(&r.tempat_lahir)) ", " (o(&r.tanggal_lahir)) }
-                dt { (t.kecamatan) } dd { (r.kecamatan) }
+                dt { (t.kecamatan) } dd { (nama_kecamatan(&r.kecamatan)) }
                 dt { (t.nagari) } dd { (o(&r.nagari)) }
                 dt { (t.direkam) } dd {
                     @match &r.direkam {
