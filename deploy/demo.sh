@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rekam demo on one machine: a hub and two kecamatan offices of Kabupaten Pesisir Selatan
+# Rekam demo on one machine: a hub (with the district office's dashboard) and two kecamatan offices of Kabupaten Pesisir Selatan
 # (130101 Pancung Soal, 130105 IV Jurai) on 127.0.0.1, each with its device simulator.
 # First run: builds, creates the district CA, office certificates and demo operators.
 # Ctrl-C stops everything cleanly; a second run resumes with the same data.
@@ -14,6 +14,7 @@ DIR=${REKAM_DEMO_DIR:-rekam-demo}
 PROFILE=${REKAM_DEMO_PROFILE:-release}
 PASSWORD=${REKAM_DEMO_PASSWORD:-rekam-demo}
 HUB_ADDR=127.0.0.1:8443
+WEB_ADDR=127.0.0.1:8444
 # kecamatan:desk port:device simulator port:name
 OFFICES=("130101:8081:4501:Pancung Soal" "130105:8082:4502:IV Jurai")
 
@@ -29,6 +30,17 @@ mkdir -p "$DIR"
 
 if [ ! -f "$DIR/pki/ca.crt" ]; then
   "$BIN/rekam-hub" pki init --dir "$DIR/pki"
+fi
+if [ ! -f "$DIR/pki/dashboard.crt" ]; then
+  "$BIN/rekam-hub" pki issue-dashboard --dir "$DIR/pki"
+fi
+# District staff of the dashboard: an administrator, an adjudicator, a viewer.
+if [ ! -f "$DIR/.pengguna" ]; then
+  for u in "admin:admin" "adjudikator:pengadjudikasi" "pemantau:viewer"; do
+    printf '%s\n' "$PASSWORD" | "$BIN/rekam-hub" user --data "$DIR/hub" add "${u%%:*}" \
+      --role "${u#*:}" --password-stdin
+  done
+  touch "$DIR/.pengguna"
 fi
 
 for o in "${OFFICES[@]}"; do
@@ -71,6 +83,7 @@ stop() {
 trap stop INT TERM
 
 "$BIN/rekam-hub" serve --data "$DIR/hub" --pki "$DIR/pki" --listen "$HUB_ADDR" \
+  --web-listen "$WEB_ADDR" \
   2>>"$DIR/hub.log" >/dev/null &
 pids+=($!)
 for o in "${OFFICES[@]}"; do
@@ -99,6 +112,8 @@ done
 echo
 echo "Rekam demo running (data in $DIR, logs *.log there):"
 echo "  hub            https://$HUB_ADDR  (mutual TLS: offices only)"
+echo "  dashboard      https://$WEB_ADDR  (district staff; certificate from the demo CA $DIR/pki/ca.crt)"
+echo "                 logins: admin / adjudikator / pemantau, password '$PASSWORD'"
 for o in "${OFFICES[@]}"; do
   IFS=: read -r k port simport name <<<"$o"
   echo "  kecamatan $k $name: http://127.0.0.1:$port"
