@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, anyhow};
 
-use crate::harness::{Pki, Proc, hub_exe, run};
+use crate::harness::{Pki, Proc, hub_exe, hub_serve_command, run};
 
 /// Password of the dashboard users the tests add.
 pub const PASSWORD: &str = "Sandi-Dasbor-2026";
@@ -73,19 +73,8 @@ pub fn start(
     sync: SocketAddr,
     env: &[(&str, &str)],
 ) -> anyhow::Result<WebHub> {
-    std::fs::create_dir_all(data)?;
-    let mut cmd = Command::new(hub_exe());
-    cmd.args(["serve", "--data"])
-        .arg(data)
-        .arg("--pki")
-        .arg(&pki.dir)
-        .arg("--listen")
-        .arg(sync.to_string())
-        .args(["--web-listen", "127.0.0.1:0"])
-        .env("RUST_LOG", "info");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
+    let mut cmd = hub_serve_command(data, pki, sync, env)?;
+    cmd.args(["--web-listen", "127.0.0.1:0"]);
     let proc = Proc::spawn(cmd, data.join("hub.log"), "web listening on ")?;
     Ok(WebHub { proc, sync })
 }

@@ -221,6 +221,18 @@ pub fn start_hub_with_env(
     listen: SocketAddr,
     env: &[(&str, &str)],
 ) -> anyhow::Result<Proc> {
+    let cmd = hub_serve_command(data, pki, listen, env)?;
+    Proc::spawn(cmd, data.join("hub.log"), "listening on ")
+}
+
+/// The `rekam-hub serve` command for data folder `data` (created), sync listener `listen`
+/// and extra environment variables, logging at info level.
+pub fn hub_serve_command(
+    data: &Path,
+    pki: &Pki,
+    listen: SocketAddr,
+    env: &[(&str, &str)],
+) -> anyhow::Result<Command> {
     std::fs::create_dir_all(data)?;
     let mut cmd = Command::new(hub_exe());
     cmd.args(["serve", "--data"])
@@ -233,7 +245,7 @@ pub fn start_hub_with_env(
     for (k, v) in env {
         cmd.env(k, v);
     }
-    Proc::spawn(cmd, data.join("hub.log"), "listening on ")
+    Ok(cmd)
 }
 
 /// `rekam-hub dedup stats`: the dedup backlog and decisions as JSON.
