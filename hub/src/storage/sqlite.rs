@@ -127,6 +127,7 @@ impl SqliteStorage {
             .map_err(db)?;
         conn.execute_batch(SCHEMA).map_err(db)?;
         conn.execute_batch(statistik::SCHEMA).map_err(db)?;
+        statistik::isi_ringkasan_bila_kosong(&conn)?;
         Ok(SqliteStorage {
             conn: Mutex::new(conn),
         })
