@@ -5,7 +5,8 @@
 //! - [`batang`]: a bar chart (coverage per kecamatan, a duration histogram per step);
 //! - [`garis`]: a line chart of one or more series over days (the trend per day).
 //!
-//! Empty data gives an empty frame with a message instead of bars.
+//! Empty data gives an empty frame with a message instead of bars. Every SVG element is closed
+//! explicitly (`rect {}`): in HTML an unclosed `<rect>` inside `<svg>` would swallow what follows.
 
 use maud::{Markup, html};
 
@@ -73,7 +74,7 @@ fn kosong(judul: &str, pesan: &str) -> Markup {
     html! {
         svg.grafik viewBox={ "0 0 " (LEBAR) " " (TINGGI) } role="img" aria-label=(judul) data-kosong="1" {
             title { (judul) }
-            rect x="0.5" y="0.5" width=(LEBAR - 1.0) height=(TINGGI - 1.0) fill="#fff" stroke="#ccd";
+            rect x="0.5" y="0.5" width=(LEBAR - 1.0) height=(TINGGI - 1.0) fill="#fff" stroke="#ccd" {}
             text x=(LEBAR / 2.0) y=(TINGGI / 2.0) text-anchor="middle" fill="#55616b" { (pesan) }
         }
     }
@@ -107,8 +108,8 @@ pub fn batang(
     html! {
         svg.grafik viewBox={ "0 0 " (LEBAR) " " (TINGGI) } role="img" aria-label=(judul) {
             title { (judul) }
-            rect x="0.5" y="0.5" width=(LEBAR - 1.0) height=(TINGGI - 1.0) fill="#fff" stroke="#ccd";
-            line x1=(KIRI) y1=(dasar) x2=(LEBAR - 8.0) y2=(dasar) stroke="#55616b";
+            rect x="0.5" y="0.5" width=(LEBAR - 1.0) height=(TINGGI - 1.0) fill="#fff" stroke="#ccd" {}
+            line x1=(KIRI) y1=(dasar) x2=(LEBAR - 8.0) y2=(dasar) stroke="#55616b" {}
             text x=(KIRI - 4.0) y=(ATAS + 4.0) text-anchor="end" font-size="11" fill="#55616b" { (angka(max)) (satuan) }
             text x=(KIRI - 4.0) y=(dasar) text-anchor="end" font-size="11" fill="#55616b" { "0" }
             @for (i, b) in data.iter().enumerate() {
@@ -171,8 +172,8 @@ pub fn garis(judul: &str, label: &[String], seri: &[Seri], pesan_kosong: &str) -
     html! {
         svg.grafik viewBox={ "0 0 " (LEBAR) " " (TINGGI) } role="img" aria-label=(judul) {
             title { (judul) }
-            rect x="0.5" y="0.5" width=(LEBAR - 1.0) height=(TINGGI - 1.0) fill="#fff" stroke="#ccd";
-            line x1=(KIRI) y1=(dasar) x2=(LEBAR - 8.0) y2=(dasar) stroke="#55616b";
+            rect x="0.5" y="0.5" width=(LEBAR - 1.0) height=(TINGGI - 1.0) fill="#fff" stroke="#ccd" {}
+            line x1=(KIRI) y1=(dasar) x2=(LEBAR - 8.0) y2=(dasar) stroke="#55616b" {}
             text x=(KIRI - 4.0) y=(ATAS + 4.0) text-anchor="end" font-size="11" fill="#55616b" { (angka(max)) }
             text x=(KIRI - 4.0) y=(dasar) text-anchor="end" font-size="11" fill="#55616b" { "0" }
             @for (i, l) in label.iter().enumerate() {
@@ -186,7 +187,7 @@ pub fn garis(judul: &str, label: &[String], seri: &[Seri], pesan_kosong: &str) -
                 polyline.seri points=(titik) fill="none" stroke=(warna) stroke-width="2" data-seri=(s.nama) {
                     title { (s.nama) }
                 }
-                rect x=(KIRI + 8.0 + 150.0 * n as f64) y=(TINGGI - 22.0) width="12" height="12" fill=(warna);
+                rect x=(KIRI + 8.0 + 150.0 * n as f64) y=(TINGGI - 22.0) width="12" height="12" fill=(warna) {}
                 text x=(KIRI + 24.0 + 150.0 * n as f64) y=(TINGGI - 12.0) font-size="11" fill="#1d2327" { (s.nama) }
             }
         }
@@ -261,6 +262,28 @@ mod tests {
             svg.contains("data-kosong=\"1\"") && !svg.contains("polyline"),
             "{svg}"
         );
+    }
+
+    #[test]
+    fn every_svg_element_is_closed() {
+        let label: Vec<String> = ["1", "2"].map(String::from).to_vec();
+        let seri = [Seri {
+            nama: "a".to_owned(),
+            nilai: vec![1.0, 2.0],
+        }];
+        for svg in [
+            batang("t", &bars(&[("a", 1.0), ("b", 2.0)]), "%", Some(3.0), "-").into_string(),
+            batang("t", &[], "%", None, "-").into_string(),
+            garis("t", &label, &seri, "-").into_string(),
+        ] {
+            for tag in ["rect", "line", "polyline", "text", "g"] {
+                assert_eq!(
+                    svg.matches(&format!("<{tag} ")).count(),
+                    svg.matches(&format!("</{tag}>")).count(),
+                    "<{tag}> not closed in {svg}"
+                );
+            }
+        }
     }
 
     #[test]
