@@ -8,7 +8,7 @@
 //! - [`ops`]: `/healthz`, `/readyz`, `/metrics` (no login).
 //! - Statistics pages: [`ikhtisar`] (the landing page), [`waktu`], [`kantor`], [`dedup`],
 //!   [`target`] (admin); their range selector [`rentang`], charts [`grafik`], tables and
-//!   CSV/XLSX exports [`ekspor`], strings [`teks_dasbor`].
+//!   CSV/XLSX exports [`ekspor`], strings [`teks_dasbor`]; page timings for the bench [`ukur`].
 //!
 //! TLS: server certificate only (`dashboard.crt`/`dashboard.key` from
 //! `rekam-hub pki issue-dashboard`, or the administrator's own), no client certificate.
@@ -26,6 +26,7 @@ pub mod sesi;
 pub mod tampilan;
 pub mod target;
 pub mod teks_dasbor;
+pub mod ukur;
 pub mod waktu;
 
 use std::net::SocketAddr;
