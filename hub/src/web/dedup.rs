@@ -7,7 +7,7 @@
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use rekam_shared::document::JenisTemuan;
 
@@ -116,11 +116,11 @@ pub async fn tampil(
     let t = Teks::dari(&headers);
     let r = match p.rentang(rentang::hari_ini()) {
         Ok(r) => r,
-        Err(e) => return e,
+        Err(e) => return e.into_response(),
     };
     let format = match p.format() {
         Ok(f) => f,
-        Err(e) => return e,
+        Err(e) => return e.into_response(),
     };
     let storage = st.storage.clone();
     let ((terbuka, diputuskan), per) = match blocking(move || {

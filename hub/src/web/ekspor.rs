@@ -181,16 +181,15 @@ pub enum Format {
 
 impl Format {
     /// Parses `?format=`; a 400 naming the field otherwise.
-    pub fn dari(s: Option<&str>) -> Result<Format, Response> {
+    pub fn dari(s: Option<&str>) -> Result<Format, super::rentang::Tolak> {
         match s.unwrap_or("") {
             "" | "html" => Ok(Format::Html),
             "csv" => Ok(Format::Csv),
             "xlsx" => Ok(Format::Xlsx),
-            _ => Err(json_error(
-                StatusCode::BAD_REQUEST,
-                "format harus csv atau xlsx",
-                "format",
-            )),
+            _ => Err(super::rentang::Tolak {
+                pesan: "format harus csv atau xlsx",
+                field: "format",
+            }),
         }
     }
 }

@@ -6,7 +6,7 @@
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 
 use super::WebState;
@@ -178,11 +178,11 @@ pub async fn tampil(
     let t = Teks::dari(&headers);
     let r = match p.rentang(rentang::hari_ini()) {
         Ok(r) => r,
-        Err(e) => return e,
+        Err(e) => return e.into_response(),
     };
     let format = match p.format() {
         Ok(f) => f,
-        Err(e) => return e,
+        Err(e) => return e.into_response(),
     };
     let peringkat = Peringkat::dari_env().unwrap_or_default();
     let storage = st.storage.clone();

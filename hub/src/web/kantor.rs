@@ -8,7 +8,7 @@
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use maud::{Markup, html};
 
@@ -132,7 +132,7 @@ pub async fn tampil(
     let t = Teks::dari(&headers);
     let format = match p.format() {
         Ok(f) => f,
-        Err(e) => return e,
+        Err(e) => return e.into_response(),
     };
     let storage = st.storage.clone();
     let (kantor, indeks) = match blocking(move || {

@@ -4,7 +4,7 @@
 //! Bad input is a 400 whose JSON body names the field.
 
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -13,6 +13,25 @@ use super::ekspor::Format;
 use super::sesi::json_error;
 use super::teks_dasbor::TeksDasbor;
 use crate::statistik::kueri::Rentang;
+
+/// Refused input: a 400 whose JSON body names the field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tolak {
+    /// What is wrong, in Indonesian.
+    pub pesan: &'static str,
+    /// The field.
+    pub field: &'static str,
+}
+
+impl IntoResponse for Tolak {
+    fn into_response(self) -> Response {
+        json_error(StatusCode::BAD_REQUEST, self.pesan, self.field)
+    }
+}
+
+fn tolak(pesan: &'static str, field: &'static str) -> Tolak {
+    Tolak { pesan, field }
+}
 
 /// Longest chosen range, in days (the trend has one point per day).
 pub const MAKS_HARI: i64 = 731;
@@ -39,50 +58,34 @@ pub fn hari_ini() -> NaiveDate {
         .date_naive()
 }
 
-fn tanggal(field: &str, v: &str) -> Result<NaiveDate, Response> {
+fn tanggal(field: &'static str, v: &str) -> Result<NaiveDate, Tolak> {
     NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
         .ok()
         .filter(|_| v.trim().len() == 10)
-        .ok_or_else(|| json_error(StatusCode::BAD_REQUEST, "tanggal harus YYYY-MM-DD", field))
+        .ok_or_else(|| tolak("tanggal harus YYYY-MM-DD", field))
 }
 
 impl Pilihan {
     /// The range asked for, relative to `hari` (today).
-    pub fn rentang(&self, hari: NaiveDate) -> Result<Rentang, Response> {
+    pub fn rentang(&self, hari: NaiveDate) -> Result<Rentang, Tolak> {
         let dari = self.dari.as_deref().filter(|s| !s.trim().is_empty());
         let sampai = self.sampai.as_deref().filter(|s| !s.trim().is_empty());
         match (dari, sampai) {
             (None, None) => {}
             (Some(_), None) => {
-                return Err(json_error(
-                    StatusCode::BAD_REQUEST,
-                    "sampai wajib diisi",
-                    "sampai",
-                ));
+                return Err(tolak("sampai wajib diisi", "sampai"));
             }
             (None, Some(_)) => {
-                return Err(json_error(
-                    StatusCode::BAD_REQUEST,
-                    "dari wajib diisi",
-                    "dari",
-                ));
+                return Err(tolak("dari wajib diisi", "dari"));
             }
             (Some(a), Some(b)) => {
                 let dari = tanggal("dari", a)?;
                 let sampai = tanggal("sampai", b)?;
                 if sampai < dari {
-                    return Err(json_error(
-                        StatusCode::BAD_REQUEST,
-                        "sampai tidak boleh sebelum dari",
-                        "sampai",
-                    ));
+                    return Err(tolak("sampai tidak boleh sebelum dari", "sampai"));
                 }
                 if (sampai - dari).num_days() >= MAKS_HARI {
-                    return Err(json_error(
-                        StatusCode::BAD_REQUEST,
-                        "rentang paling panjang 731 hari",
-                        "sampai",
-                    ));
+                    return Err(tolak("rentang paling panjang 731 hari", "sampai"));
                 }
                 return Ok(Rentang { dari, sampai });
             }
@@ -91,8 +94,7 @@ impl Pilihan {
             "hari_ini" => Ok(Rentang::hari_ini(hari)),
             "minggu_ini" => Ok(Rentang::minggu_ini(hari)),
             "bulan_ini" | "" => Ok(Rentang::bulan_ini(hari)),
-            _ => Err(json_error(
-                StatusCode::BAD_REQUEST,
+            _ => Err(tolak(
                 "rentang harus hari_ini, minggu_ini atau bulan_ini",
                 "rentang",
             )),
@@ -100,7 +102,7 @@ impl Pilihan {
     }
 
     /// The export format asked for.
-    pub fn format(&self) -> Result<Format, Response> {
+    pub fn format(&self) -> Result<Format, Tolak> {
         Format::dari(self.format.as_deref())
     }
 }
@@ -142,7 +144,8 @@ mod tests {
         }
     }
 
-    fn field(r: Response) -> String {
+    fn field(r: Tolak) -> String {
+        let r = r.into_response();
         assert_eq!(r.status(), StatusCode::BAD_REQUEST);
         let b = futures_body(r);
         let v: serde_json::Value = serde_json::from_slice(&b).unwrap();

@@ -86,7 +86,7 @@ pub async fn tampil(
     let t = Teks::dari(&headers);
     let format = match p.format() {
         Ok(f) => f,
-        Err(e) => return e,
+        Err(e) => return e.into_response(),
     };
     let storage = st.storage.clone();
     let rows = match blocking(move || storage.statistik().target_semua()).await {
