@@ -114,12 +114,8 @@ pub async fn tampil(
     Query(p): Query<Pilihan>,
 ) -> Response {
     let t = Teks::dari(&headers);
-    let r = match p.rentang(rentang::hari_ini()) {
-        Ok(r) => r,
-        Err(e) => return e.into_response(),
-    };
-    let format = match p.format() {
-        Ok(f) => f,
+    let (r, format) = match p.baca() {
+        Ok(x) => x,
         Err(e) => return e.into_response(),
     };
     let storage = st.storage.clone();

@@ -105,6 +105,12 @@ impl Pilihan {
     pub fn format(&self) -> Result<Format, Tolak> {
         Format::dari(self.format.as_deref())
     }
+
+    /// What a statistics page's handler reads first: the range (relative to today, WIB) and
+    /// the format.
+    pub fn baca(&self) -> Result<(Rentang, Format), Tolak> {
+        Ok((self.rentang(hari_ini())?, self.format()?))
+    }
 }
 
 /// The range selector of a page at `aksi`: today, this week, this month, or a chosen range.

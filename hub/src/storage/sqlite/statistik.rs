@@ -96,28 +96,43 @@ CREATE TABLE IF NOT EXISTS target_wajib (
 ) WITHOUT ROWID;
 ";
 
+/// The rows table `tabel` holds now for one application (read before they are replaced, so
+/// their contribution to the per-day summaries can be taken out).
+fn baris_lama<T>(
+    tx: &Transaction<'_>,
+    kolom: &str,
+    tabel: &str,
+    permohonan_id: &str,
+    baca: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, StorageError> {
+    tx.prepare_cached(&format!(
+        "SELECT {kolom} FROM {tabel} WHERE permohonan_id = ?1"
+    ))
+    .map_err(db)?
+    .query_map([permohonan_id], baca)
+    .map_err(db)?
+    .collect::<Result<Vec<_>, _>>()
+    .map_err(db)
+}
+
 /// Replaces the rows of one application (inside the caller's transaction), and moves the
 /// per-day summaries from the application's old rows to its new ones.
 pub(super) fn tulis(tx: &Transaction<'_>, b: &BarisStatistik) -> Result<(), StorageError> {
     let p = &b.permohonan;
-    let lama_p = tx
-        .prepare_cached(&format!(
-            "SELECT {KOLOM_PERMOHONAN} FROM stat_permohonan WHERE permohonan_id = ?1"
-        ))
-        .map_err(db)?
-        .query_map([&p.permohonan_id], baris_permohonan)
-        .map_err(db)?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(db)?;
-    let lama_l = tx
-        .prepare_cached(&format!(
-            "SELECT {KOLOM_LANGKAH} FROM stat_langkah WHERE permohonan_id = ?1"
-        ))
-        .map_err(db)?
-        .query_map([&p.permohonan_id], baris_langkah)
-        .map_err(db)?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(db)?;
+    let lama_p = baris_lama(
+        tx,
+        KOLOM_PERMOHONAN,
+        "stat_permohonan",
+        &p.permohonan_id,
+        baris_permohonan,
+    )?;
+    let lama_l = baris_lama(
+        tx,
+        KOLOM_LANGKAH,
+        "stat_langkah",
+        &p.permohonan_id,
+        baris_langkah,
+    )?;
     for l in &lama_p {
         harian_permohonan(tx, l, -1)?;
     }
