@@ -425,6 +425,11 @@ impl BagianRegister {
     }
 }
 
+/// The hub's head in a response section, read without decoding the residents.
+pub fn head_of(mut section: &[u8]) -> Result<u64, WireError> {
+    get_u64(&mut section, "register head")
+}
+
 fn end(r: &mut &[u8]) -> Result<(), WireError> {
     if r.is_empty() {
         Ok(())

@@ -42,7 +42,7 @@ pub struct RegisterView {
     pub versi: Option<u64>,
     /// The hub's version at the last download.
     pub head: u64,
-    /// When the office last held the whole register.
+    /// When a download last reached the hub's head.
     pub per: Option<String>,
     /// Whether the office held everything the hub had at the last download.
     pub lengkap: bool,

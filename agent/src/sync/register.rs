@@ -8,6 +8,9 @@
 //! most the chunk in flight and the next request resumes from the stored version; the agent
 //! asks with its version only once the hub has shown a register section (an older hub never
 //! sees the request section; an older agent never sends one and skips the response section).
+//! The hub shows its register head in every response, so the office asks only when the round's
+//! last response showed a head past the version it holds: an office up to date, or one whose
+//! hub has no register, costs no request at all.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rekam_shared::penduduk::{JenisKelamin, Penduduk, StatusPerkawinan};
@@ -28,7 +31,7 @@ pub mod meta {
     pub const VERSI: &str = "register_versi";
     /// The hub's head version at the last chunk.
     pub const HEAD: &str = "register_head";
-    /// When the office last held the whole register (RFC 3339).
+    /// When a download last reached the hub's head (RFC 3339).
     pub const PER: &str = "register_per";
 }
 
@@ -46,7 +49,7 @@ pub struct StatusRegister {
     pub versi: Option<u64>,
     /// The hub's head at the last chunk.
     pub head: u64,
-    /// When the office last held the whole register.
+    /// When a download last reached the hub's head.
     pub per: Option<String>,
 }
 
@@ -169,7 +172,21 @@ pub fn cari(conn: &Connection, nik: &str) -> Result<Option<EntriRegister>, SyncE
 pub async fn unduh(db: &Db, client: &HubClient, bytes: &mut WireBytes) -> Result<usize, SyncError> {
     let mut received = 0;
     for _ in 0..MAX_BAGIAN_PER_RONDE {
-        let versi = db.read(|c| Ok::<_, SyncError>(status(c)?.versi)).await?;
+        let held = db.read(status).await?;
+        let versi = held.versi;
+        // The round's other responses already carry the hub's register head: no request when
+        // the hub has no register (an older hub), or the office holds that version.
+        match (client.register_head(), versi) {
+            (Some(None), _) => return Ok(received),
+            (Some(Some(_)), None) => {
+                db.write(|tx| set_meta(tx, meta::VERSI, "0")).await?;
+                continue;
+            }
+            (Some(Some(head)), Some(v)) if v >= head && held.head == head && held.per.is_some() => {
+                return Ok(received);
+            }
+            _ => {}
+        }
         // The cursor past every feed entry: this request asks only for the register.
         let req = SyncRequest {
             cursor: u64::MAX,
