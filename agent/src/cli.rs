@@ -50,6 +50,22 @@ pub enum Command {
         #[arg(long, default_value = "127.0.0.1:4501")]
         listen: SocketAddr,
     },
+    /// Demo only: writes months of past visits through the desk's operations (the office
+    /// stopped, its device simulator running). See `agent/src/demo.rs`.
+    DemoRiwayat {
+        /// The office's config file.
+        #[arg(long)]
+        config: PathBuf,
+        /// Days of history, ending yesterday.
+        #[arg(long, default_value_t = 90)]
+        hari: u32,
+        /// Mean visits per working day.
+        #[arg(long, default_value_t = 8)]
+        per_hari: u32,
+        /// Dice seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 /// Options of `serve`; each overrides the config file.
@@ -174,6 +190,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Sync(cmd) => crate::sync::cli::run(cmd).await,
         Command::DeviceSim { listen } => crate::device::sim::serve(listen).await,
+        Command::DemoRiwayat {
+            config,
+            hari,
+            per_hari,
+            seed,
+        } => {
+            let t = std::time::Instant::now();
+            let l = crate::demo::jalankan(&crate::demo::Rencana {
+                config,
+                hari,
+                per_hari,
+                seed,
+            })
+            .await?;
+            println!(
+                "riwayat demo: {} permohonan, {} terekam, {} dikembalikan, {} gagal, {} pengecualian, {} langkah terlambat ({:.1} s)",
+                l.permohonan,
+                l.terekam,
+                l.dikembalikan,
+                l.gagal,
+                l.pengecualian,
+                l.terlambat,
+                t.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
     }
 }
 

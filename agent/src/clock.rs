@@ -23,6 +23,12 @@ impl Clock {
         self.offset_secs.fetch_add(secs, Ordering::SeqCst);
     }
 
+    /// Sets the clock to `t` (tests and the demo history, `crate::demo`, only).
+    pub fn pindah_ke(&self, t: DateTime<Utc>) {
+        let offset = (t - Utc::now()).num_seconds();
+        self.offset_secs.store(offset, Ordering::SeqCst);
+    }
+
     /// The office's local calendar day at `now`.
     pub fn today(&self, tz: FixedOffset) -> NaiveDate {
         self.now().with_timezone(&tz).date_naive()
