@@ -492,6 +492,25 @@ impl Status {
         }
     }
 
+    /// Indonesian label of a status by its [`Status::nama`] (for lists that hold only the
+    /// name, such as the hub's read model); `None` for an unknown name.
+    pub fn label_nama(nama: &str) -> Option<&'static str> {
+        Some(match nama {
+            "baru" => "Baru",
+            "penyerahan_berkas" => "Penyerahan berkas",
+            "berkas_diterima" => "Berkas diterima",
+            "berkas_dikembalikan" => "Berkas dikembalikan",
+            "pengecekan_biometrik" => "Pengecekan biometrik",
+            "sudah_rekam" => "Sudah pernah rekam",
+            "menunggu_perekaman" => "Menunggu perekaman",
+            "dipanggil" => "Dipanggil ke loket perekaman",
+            "dikembalikan_ke_registrasi" => "Dikembalikan ke registrasi (perekaman gagal)",
+            "terekam" => "Terekam",
+            "diserahkan" => "Diserahkan (bukti rekam diterima)",
+            _ => return None,
+        })
+    }
+
     /// The SOP step this state belongs to; `None` before the start and in terminal states.
     pub fn langkah(&self) -> Option<Langkah> {
         match self {

@@ -494,3 +494,106 @@ async fn a_viewer_sees_the_overview_offices_and_time_standards_in_the_browser_an
     assert!(s.print_pages(21.0, 29.7).await.unwrap() >= 1);
     drop(w);
 }
+
+/// The rows of the results table `table#permohonan` of `/cari`.
+fn baris_cari(body: &str) -> Vec<String> {
+    let Some(at) = body.find("<table id=\"permohonan\"") else {
+        return Vec::new();
+    };
+    let t = &body[at..body[at..].find("</table>").map_or(body.len(), |e| at + e)];
+    t.split("<tr").skip(2).map(str::to_owned).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_resident_search_finds_every_office_s_applications_by_nik_or_name_and_is_audited() {
+    let w = dunia().await;
+    let mut c = Client::new(&w.pki, &w.hub.url()).unwrap();
+    c.login("pemantau", PASSWORD).await.unwrap();
+    let nik = rekam_tests::harness::resident("130101", 1)["nik"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The empty form: no search, nothing audited.
+    let a = c.get("/cari").await.unwrap();
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(a.body.contains("name=\"q\""), "{}", a.body);
+
+    // By NIK (spaces allowed): exactly that resident's application, at its office, recorded.
+    let spasi = format!("{} {} {}", &nik[..6], &nik[6..12], &nik[12..]);
+    let q: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("q", &spasi)
+        .finish();
+    let a = c.get(&format!("/cari?{q}")).await.unwrap();
+    assert_eq!(a.status, 200, "{}", a.body);
+    let rows = baris_cari(&a.body);
+    assert_eq!(rows.len(), 1, "{}", a.body);
+    assert!(rows[0].contains(&nik), "{}", rows[0]);
+    assert!(rows[0].contains("Penduduk 130101-1"), "{}", rows[0]);
+    assert!(rows[0].contains("(130101)"), "{}", rows[0]);
+    assert!(rows[0].contains("Terekam"), "{}", rows[0]);
+
+    // By name, ignoring case: the three applications of 130101 (the returned one included),
+    // none of 130102's; a fragment common to both offices finds all five.
+    let a = c.get("/cari?q=PENDUDUK+130101").await.unwrap();
+    let rows = baris_cari(&a.body);
+    assert_eq!(rows.len(), 3, "{}", a.body);
+    assert!(rows.iter().all(|r| r.contains("(130101)")), "{rows:?}");
+    assert!(
+        rows.iter().any(|r| r.contains("Berkas dikembalikan")),
+        "{rows:?}"
+    );
+    let a = c.get("/cari?q=penduduk").await.unwrap();
+    assert_eq!(baris_cari(&a.body).len(), 5, "{}", a.body);
+    let a = c.get("/cari?q=tidak+ada+orangnya").await.unwrap();
+    assert_eq!(a.status, 200);
+    assert!(baris_cari(&a.body).is_empty(), "{}", a.body);
+
+    // Bad searches: 400 naming the field.
+    for bad in ["q=1301011", "q=ab", "q=penduduk&format=pdf"] {
+        let a = c.get(&format!("/cari?{bad}")).await.unwrap();
+        assert_eq!(a.status, 400, "{bad}: {}", a.body);
+        let v: serde_json::Value = serde_json::from_str(&a.body).unwrap();
+        let field = if bad.contains("format") {
+            "format"
+        } else {
+            "q"
+        };
+        assert_eq!(v["field"], field, "{bad}: {v}");
+    }
+
+    // The XLSX of a NIK search: the NIK is a text cell with all 16 digits.
+    let a = c.get(&format!("/cari?q={nik}&format=xlsx")).await.unwrap();
+    assert_eq!(a.status, 200);
+    let sheet = zip_entry(&a.bytes, "xl/worksheets/sheet1.xml");
+    let shared = zip_entry(&a.bytes, "xl/sharedStrings.xml");
+    let a2 = cell(&sheet, "A2");
+    assert!(a2.contains("t=\"s\""), "{a2}");
+    let idx: usize = a2[a2.find("<v>").unwrap() + 3..a2.find("</v>").unwrap()]
+        .parse()
+        .unwrap();
+    assert_eq!(shared_string(&shared, idx), nik);
+
+    // Audited: each search (page and export) with what it showed; the NIK never in the log.
+    let c2 = rusqlite::Connection::open(w.data.join(rekam_hub::cli::DB_FILE)).unwrap();
+    let details: Vec<String> = c2
+        .prepare("SELECT detail FROM audit_log WHERE actor = 'pemantau' AND action = 'web.cari' ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(details.len(), 5, "{details:?}");
+    assert!(
+        details[0].starts_with("nik halaman: 1 hasil: 130101-"),
+        "{details:?}"
+    );
+    assert!(
+        details[1].starts_with("nama halaman: 3 hasil: "),
+        "{details:?}"
+    );
+    assert_eq!(details[3], "nama halaman: 0 hasil", "{details:?}");
+    assert!(details[4].starts_with("nik xlsx: 1 hasil: "), "{details:?}");
+    assert!(!w.hub.proc.log().contains(&nik), "NIK in the hub's log");
+    drop(w);
+}

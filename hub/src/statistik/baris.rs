@@ -64,6 +64,30 @@ pub struct BarisPermohonan {
     pub dedup_jenis: Option<String>,
 }
 
+/// Who an application is for, for the resident search (table `stat_penduduk`): the NIK and
+/// name the office recorded, and the name's search key ([`kunci_nama`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BarisPenduduk {
+    /// Permohonan id.
+    pub permohonan_id: String,
+    /// NIK as recorded.
+    pub nik: String,
+    /// Full name as recorded.
+    pub nama: String,
+    /// [`kunci_nama`] of the name.
+    pub nama_kunci: String,
+}
+
+/// A name's search key: lower case, every run of characters other than letters and digits one
+/// space, trimmed ("  SITI  Rahmawati," and "siti rahmawati" give the same key).
+pub fn kunci_nama(nama: &str) -> String {
+    nama.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// One run of one SOP step (table `stat_langkah`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BarisLangkah {
@@ -98,6 +122,8 @@ pub struct BarisStatistik {
     pub permohonan: BarisPermohonan,
     /// Its step runs, in order.
     pub langkah: Vec<BarisLangkah>,
+    /// Who it is for (`None`: the document holds no readable NIK).
+    pub penduduk: Option<BarisPenduduk>,
 }
 
 fn waktu(t: DateTime<Utc>) -> String {
@@ -121,12 +147,23 @@ fn jenis<T: Serialize>(alasan: &T) -> Option<String> {
 /// Derives the read-model rows of application `id` of `kecamatan` from its document.
 pub fn turunkan(id: &str, kecamatan: &str, doc: &PermohonanDoc) -> BarisStatistik {
     let keputusan = doc.keputusan().ok().flatten();
-    let nagari = doc
-        .penduduk_as::<serde_json::Value>()
-        .ok()
-        .flatten()
-        .and_then(|p| p.get("nagari")?.as_str().map(str::to_owned))
-        .filter(|n| !n.trim().is_empty());
+    let data_penduduk = doc.penduduk_as::<serde_json::Value>().ok().flatten();
+    let teks = |k: &str| {
+        data_penduduk
+            .as_ref()
+            .and_then(|p| p.get(k)?.as_str().map(str::to_owned))
+            .filter(|n| !n.trim().is_empty())
+    };
+    let nagari = teks("nagari");
+    let penduduk = teks("nik").map(|nik| {
+        let nama = teks("nama").unwrap_or_default();
+        BarisPenduduk {
+            permohonan_id: id.to_owned(),
+            nik,
+            nama_kunci: kunci_nama(&nama),
+            nama,
+        }
+    });
     let mut p = BarisPermohonan {
         permohonan_id: id.to_owned(),
         kecamatan: kecamatan.to_owned(),
@@ -152,6 +189,7 @@ pub fn turunkan(id: &str, kecamatan: &str, doc: &PermohonanDoc) -> BarisStatisti
         return BarisStatistik {
             permohonan: p,
             langkah: Vec::new(),
+            penduduk,
         };
     };
     p.status = keadaan.status.nama().to_owned();
@@ -222,6 +260,7 @@ pub fn turunkan(id: &str, kecamatan: &str, doc: &PermohonanDoc) -> BarisStatisti
     BarisStatistik {
         permohonan: p,
         langkah,
+        penduduk,
     }
 }
 

@@ -14,7 +14,7 @@ use rand::{Rng, SeedableRng};
 use rekam_shared::document::PermohonanDoc;
 use rekam_shared::workflow::{Aksi, Kelengkapan, NomorAntrian, Peran, Peristiwa};
 
-use super::baris::{BarisLangkah, BarisPermohonan, BarisStatistik, zona};
+use super::baris::{BarisLangkah, BarisPenduduk, BarisPermohonan, BarisStatistik, zona};
 use super::kueri::{self, Rentang};
 use super::target::Peringkat;
 use crate::storage::Storage;
@@ -59,6 +59,20 @@ pub fn isi_sintetis(path: &Path, n: u64, akhir: NaiveDate) -> anyhow::Result<Sql
 fn baris_sintetis(rng: &mut StdRng, i: u64, kec: &[String], akhir: NaiveDate) -> BarisStatistik {
     let k = &kec[rng.gen_range(0..kec.len())];
     let id = format!("{k}-{i:07}");
+    let id_penduduk = id.clone();
+    // A name from a small list and a number, so a name search has many partial hits.
+    let nama = format!(
+        "{} {}",
+        [
+            "Rahmat",
+            "Siti",
+            "Yusuf",
+            "Nurhayati",
+            "Afrizal",
+            "Rosmaniar"
+        ][rng.gen_range(0..6)],
+        ["Hidayat", "Chaniago", "Koto", "Piliang", "Tanjung"][rng.gen_range(0..5)]
+    ) + &format!(" {}", i % 1000);
     let hari = akhir - Days::new(rng.gen_range(0..365));
     let buka = zona()
         .from_local_datetime(&hari.and_hms_opt(8, 0, 0).expect("08:00"))
@@ -136,6 +150,12 @@ fn baris_sintetis(rng: &mut StdRng, i: u64, kec: &[String], akhir: NaiveDate) ->
             dedup_jenis: None,
         },
         langkah,
+        penduduk: Some(BarisPenduduk {
+            permohonan_id: id_penduduk,
+            nik: format!("{k}{:010}", i % 10_000_000_000),
+            nama_kunci: super::baris::kunci_nama(&nama),
+            nama,
+        }),
     }
 }
 
@@ -187,6 +207,19 @@ pub fn ukur_kueri(s: &SqliteStorage, akhir: NaiveDate, runs: usize) -> anyhow::R
             Ok(kueri::standar_waktu(s, &r)?)
         })?);
     }
+    // The resident search (`/cari`): one NIK, and a name fragment with many partial hits.
+    use super::StatistikStorage as _;
+    use super::cari::{BATAS, Cari};
+    let nik = Cari::baca(&format!("{}{:010}", "130101", 12_345))?;
+    out.push(ukur(
+        "cari NIK",
+        runs,
+        || Ok(s.cari_penduduk(&nik, BATAS)?),
+    )?);
+    let nama = Cari::baca("rosmaniar tanjung 99")?;
+    out.push(ukur("cari nama", runs, || {
+        Ok(s.cari_penduduk(&nama, BATAS)?)
+    })?);
     Ok(out)
 }
 

@@ -9,6 +9,7 @@
 
 pub mod baris;
 pub mod bench;
+pub mod cari;
 pub mod cli;
 pub mod kueri;
 pub mod target;
@@ -43,6 +44,8 @@ pub struct IsiStatistik {
     pub langkah: Vec<BarisLangkah>,
     /// The per-day summaries the range queries read, one line per row, sorted.
     pub ringkasan: Vec<String>,
+    /// `stat_penduduk` (the resident search), one `id|nik|nama|nama_kunci` line per row, by id.
+    pub penduduk: Vec<String>,
 }
 
 /// The statistics side of the storage: grouped reads of the read model and the targets.
@@ -70,6 +73,13 @@ pub trait StatistikStorage {
     /// Per kecamatan: stored documents, and applications waiting for dedup with the oldest
     /// waiting time.
     fn statistik_kantor(&self) -> Result<Vec<kueri::AntrianKantor>, StorageError>;
+    /// The resident search: applications of a NIK, or whose name key contains a key; newest
+    /// first, at most `batas`.
+    fn cari_penduduk(
+        &self,
+        cari: &cari::Cari,
+        batas: usize,
+    ) -> Result<Vec<cari::HasilCari>, StorageError>;
     /// Replaces, in one transaction, the targets of every (year, kecamatan, nagari) in `rows`.
     fn target_simpan(&self, rows: &[Target]) -> Result<(), StorageError>;
     /// Every stored target, by year, kecamatan, nagari.

@@ -84,7 +84,7 @@ pub fn cases(
     Ok((open, decided))
 }
 
-fn waktu(t: &chrono::DateTime<chrono::Utc>) -> String {
+pub(super) fn waktu(t: &chrono::DateTime<chrono::Utc>) -> String {
     t.with_timezone(&crate::statistik::baris::zona())
         .format("%Y-%m-%d %H:%M WIB")
         .to_string()
@@ -92,7 +92,7 @@ fn waktu(t: &chrono::DateTime<chrono::Utc>) -> String {
 
 /// A kecamatan as district staff know it: its name and code ("Pancung Soal (130104)"), or the
 /// bare code when it is not one of Pesisir Selatan's.
-fn nama_kecamatan(kode: &str) -> String {
+pub(super) fn nama_kecamatan(kode: &str) -> String {
     kode.parse::<rekam_shared::region::KodeKecamatan>()
         .ok()
         .and_then(rekam_shared::region::kecamatan_pesisir_selatan)

@@ -13,6 +13,7 @@
 //! TLS: server certificate only (`dashboard.crt`/`dashboard.key` from
 //! `rekam-hub pki issue-dashboard`, or the administrator's own), no client certificate.
 
+pub mod cari;
 pub mod dedup;
 pub mod ekspor;
 pub mod grafik;
@@ -127,6 +128,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/kasus/{id}"),
     ("POST", "/kasus/{id}/putuskan"),
     ("GET", "/berkas/{sha}"),
+    ("GET", "/cari"),
     ("GET", "/static/rekam.css"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
@@ -150,6 +152,7 @@ pub fn router(state: WebState) -> Router {
         .route("/kasus/{id}", get(kasus::halaman))
         .route("/kasus/{id}/putuskan", post(kasus::putuskan))
         .route("/berkas/{sha}", get(kasus::berkas))
+        .route("/cari", get(cari::tampil))
         .route("/static/rekam.css", get(tampilan::css))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

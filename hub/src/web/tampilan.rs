@@ -228,6 +228,7 @@ pub fn halaman(t: &Teks, masuk: Option<&Masuk>, judul: &str, isi: Markup) -> Mar
                             a href="/kantor" { (t.dasbor.menu_kantor) }
                             a href="/dedup" { (t.dasbor.menu_dedup) }
                             a href="/kasus" { (t.menu_kasus) }
+                            a href="/cari" { (if t.kode == "en" { "Residents" } else { "Cari penduduk" }) }
                             @if m.peran == crate::pengguna::Peran::Admin {
                                 a href="/target" { (t.dasbor.menu_target) }
                             }

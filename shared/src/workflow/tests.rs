@@ -1111,3 +1111,25 @@ fn kelengkapan_serde_shape() {
         .is_err()
     );
 }
+
+#[test]
+fn every_status_name_has_an_indonesian_label() {
+    let names = [
+        "baru",
+        "penyerahan_berkas",
+        "berkas_diterima",
+        "berkas_dikembalikan",
+        "pengecekan_biometrik",
+        "sudah_rekam",
+        "menunggu_perekaman",
+        "dipanggil",
+        "dikembalikan_ke_registrasi",
+        "terekam",
+        "diserahkan",
+    ];
+    for n in names {
+        assert!(Status::label_nama(n).is_some(), "{n}");
+    }
+    assert_eq!(Status::Baru.nama(), "baru");
+    assert_eq!(Status::label_nama("tidak_ada"), None);
+}

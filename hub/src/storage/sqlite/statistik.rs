@@ -5,6 +5,7 @@
 use rusqlite::{Transaction, params};
 
 use crate::statistik::baris::{BarisLangkah, BarisPermohonan, BarisStatistik};
+use crate::statistik::cari::{Cari, HasilCari};
 use crate::statistik::kueri::{
     AntrianKantor, EMBER_DETIK, HitunganDedup, HitunganHarian, HitunganKembali, HitunganPermohonan,
     HitunganRekam, HitunganWaktu, Rentang, ember,
@@ -87,6 +88,13 @@ CREATE TABLE IF NOT EXISTS stat_hari_waktu (
     jumlah           INTEGER NOT NULL,
     PRIMARY KEY (tanggal, langkah, kecamatan, operator, ember, terlambat, alasan_terlambat)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS stat_penduduk (
+    permohonan_id TEXT PRIMARY KEY,
+    nik           TEXT NOT NULL,
+    nama          TEXT NOT NULL,
+    nama_kunci    TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS stat_penduduk_nik ON stat_penduduk(nik);
 CREATE TABLE IF NOT EXISTS target_wajib (
     tahun        INTEGER NOT NULL,
     kecamatan    TEXT NOT NULL,
@@ -197,6 +205,19 @@ pub(super) fn tulis(tx: &Transaction<'_>, b: &BarisStatistik) -> Result<(), Stor
         ])
         .map_err(db)?;
     }
+    tx.prepare_cached("DELETE FROM stat_penduduk WHERE permohonan_id = ?1")
+        .map_err(db)?
+        .execute([&p.permohonan_id])
+        .map_err(db)?;
+    if let Some(d) = &b.penduduk {
+        tx.prepare_cached(
+            "INSERT INTO stat_penduduk(permohonan_id, nik, nama, nama_kunci)
+             VALUES (?1, ?2, ?3, ?4)",
+        )
+        .map_err(db)?
+        .execute(params![d.permohonan_id, d.nik, d.nama, d.nama_kunci])
+        .map_err(db)?;
+    }
     Ok(())
 }
 
@@ -204,7 +225,7 @@ pub(super) fn tulis(tx: &Transaction<'_>, b: &BarisStatistik) -> Result<(), Stor
 pub(super) fn kosongkan(tx: &Transaction<'_>) -> Result<(), StorageError> {
     tx.execute_batch(
         "DELETE FROM stat_permohonan; DELETE FROM stat_langkah; DELETE FROM stat_hari_buka;
-         DELETE FROM stat_hari_rekam; DELETE FROM stat_hari_waktu;",
+         DELETE FROM stat_hari_rekam; DELETE FROM stat_hari_waktu; DELETE FROM stat_penduduk;",
     )
     .map_err(db)
 }
@@ -472,10 +493,17 @@ impl StatistikStorage for SqliteStorage {
             [],
             |r| r.get(0),
         )?;
+        let penduduk = self.kumpul(
+            "SELECT permohonan_id || '|' || nik || '|' || nama || '|' || nama_kunci
+             FROM stat_penduduk ORDER BY permohonan_id",
+            [],
+            |r| r.get(0),
+        )?;
         Ok(IsiStatistik {
             permohonan,
             langkah,
             ringkasan,
+            penduduk,
         })
     }
 
@@ -614,6 +642,44 @@ impl StatistikStorage for SqliteStorage {
                     dokumen: n(r, 1)?,
                     menunggu_dedup: n(r, 2)?,
                     tertua: r.get(3)?,
+                })
+            },
+        )
+    }
+
+    fn cari_penduduk(&self, cari: &Cari, batas: usize) -> Result<Vec<HasilCari>, StorageError> {
+        // By NIK through its index; by name a scan of the (small) key column with an escaped
+        // LIKE pattern.
+        let (syarat, nilai) = match cari {
+            Cari::Nik(nik) => ("d.nik = ?1", nik.clone()),
+            Cari::Nama(kunci) => {
+                let pola = kunci
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                ("d.nama_kunci LIKE '%' || ?1 || '%' ESCAPE '\\'", pola)
+            }
+        };
+        self.kumpul(
+            &format!(
+                "SELECT d.permohonan_id, d.nik, d.nama, p.kecamatan, p.nagari, p.status, p.dibuka,
+                        p.direkam, p.dedup
+                 FROM stat_penduduk d JOIN stat_permohonan p USING (permohonan_id)
+                 WHERE {syarat}
+                 ORDER BY p.dibuka DESC, d.permohonan_id LIMIT ?2"
+            ),
+            params![nilai, batas as i64],
+            |r| {
+                Ok(HasilCari {
+                    permohonan_id: r.get(0)?,
+                    nik: r.get(1)?,
+                    nama: r.get(2)?,
+                    kecamatan: r.get(3)?,
+                    nagari: r.get(4)?,
+                    status: r.get(5)?,
+                    dibuka: r.get(6)?,
+                    direkam: r.get(7)?,
+                    dedup: r.get(8)?,
                 })
             },
         )
