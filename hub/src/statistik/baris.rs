@@ -62,6 +62,9 @@ pub struct BarisPermohonan {
     pub dedup: Option<String>,
     /// Kind of dedup finding ([`rekam_shared::document::JenisTemuan::as_str`]).
     pub dedup_jenis: Option<String>,
+    /// The resident's NIK as the application carries it (checked; `None` if absent or
+    /// malformed): who is recorded, for the belum-rekam lists (`crate::penduduk::belum_rekam`).
+    pub nik: Option<String>,
 }
 
 /// One run of one SOP step (table `stat_langkah`).
@@ -147,6 +150,7 @@ pub fn turunkan(id: &str, kecamatan: &str, doc: &PermohonanDoc) -> BarisStatisti
         dedup_jenis: keputusan
             .as_ref()
             .and_then(|k| k.jenis.map(|j| j.as_str().to_owned())),
+        nik: crate::sync::nik_of(doc),
     };
     let (Ok(keadaan), Ok(events)) = (doc.keadaan(), doc.peristiwa_as::<Peristiwa>()) else {
         return BarisStatistik {

@@ -134,6 +134,7 @@ fn baris_sintetis(rng: &mut StdRng, i: u64, kec: &[String], akhir: NaiveDate) ->
             pengecualian: u32::from(direkam.is_some() && rng.gen_range(0..30) == 0),
             dedup: dedup.map(str::to_owned),
             dedup_jenis: None,
+            nik: None,
         },
         langkah,
     }

@@ -158,13 +158,17 @@ pub trait Tx {
         id: u64,
         ringkasan: &crate::penduduk::RingkasanImpor,
     ) -> Result<(), StorageError>;
-    /// NIKs of the residents (of `kecamatan`, or all) who must hold a KTP-el on `pada` and have
-    /// no successful recording in the district index, by kecamatan, nagari and NIK.
-    fn register_belum_rekam(
+    /// Calls `f` for every active resident (of `kecamatan` and `nagari`, each `None` for all),
+    /// by kecamatan, nagari and NIK, with whether the district holds a successful recording
+    /// under the NIK (an application recorded or handed over, in any kecamatan).
+    fn register_aktif(
         &self,
-        pada: chrono::NaiveDate,
         kecamatan: Option<&str>,
-    ) -> Result<Vec<String>, StorageError>;
+        nagari: Option<&str>,
+        f: &mut dyn FnMut(PendudukTerdaftar, bool),
+    ) -> Result<(), StorageError>;
+    /// Every (kecamatan, nagari) of the register, sorted.
+    fn register_nagari(&self) -> Result<Vec<(String, String)>, StorageError>;
 
     // The statistics read model (see `crate::statistik`).
 

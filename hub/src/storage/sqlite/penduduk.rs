@@ -3,9 +3,10 @@
 //! change) and one row per import (`register_impor`). A resident is never deleted: a death or
 //! a move out rewrites the row with that status and the next sequence number.
 //!
-//! The columns are plain values (dates ISO, the domain's stored words), so "residents who must
-//! hold a KTP-el and have no successful recording" is one query ([`BELUM_REKAM`]) over this
-//! table and the district index.
+//! The columns are plain values (dates ISO, the domain's stored words). The active residents
+//! come with whether the district holds a recording under their NIK in one query
+//! ([`AKTIF_DENGAN_REKAM`]); who must hold a KTP-el is decided in Rust by the one rule
+//! (`crate::penduduk::belum_rekam`).
 
 use chrono::NaiveDate;
 use rekam_shared::penduduk::{JenisKelamin, Penduduk, StatusPerkawinan};
@@ -55,16 +56,21 @@ CREATE TABLE IF NOT EXISTS register_impor (
 CREATE INDEX IF NOT EXISTS district_index_nik ON district_index(nik);
 ";
 
-/// Residents of one kecamatan (`?2`, or every kecamatan when NULL) who must hold a KTP-el on
-/// date `?1` (active; born on or before `?1` minus 17 years, or ever married) and have no
-/// successful recording in the district (no entry in the district index under their NIK).
-/// Recordings without any iris are not in the index (see docs/district-index.md).
-pub(super) const BELUM_REKAM: &str = "
-SELECT r.nik FROM register_penduduk r
-WHERE (?2 IS NULL OR r.kecamatan = ?2)
-  AND r.status = 'aktif'
-  AND (r.tanggal_lahir <= date(?1, '-17 years') OR r.status_perkawinan <> 'belum_kawin')
-  AND NOT EXISTS (SELECT 1 FROM district_index d WHERE d.nik = r.nik AND d.kunci IS NOT NULL)
+/// Active residents (of kecamatan `?1` and nagari `?2`, each NULL for all), by kecamatan,
+/// nagari and NIK, with whether the district holds a successful recording under the NIK: an
+/// application whose SOP status is `terekam` or `diserahkan` in the statistics read model
+/// (`stat_permohonan.nik`, any kecamatan), or an entry in the district index (the same
+/// recordings, with an iris; it also covers a read model not yet rebuilt after the NIK column
+/// came). Who must hold a KTP-el is NOT decided here: the caller asks
+/// `PendudukTerdaftar::wajib_ktp_el`, the one rule.
+pub(super) const AKTIF_DENGAN_REKAM: &str = "
+SELECT seq, nik, no_kk, nama, tempat_lahir, tanggal_lahir, jenis_kelamin,
+    status_perkawinan, agama, pekerjaan, alamat, rt, rw, nagari, kecamatan, status,
+    (EXISTS (SELECT 1 FROM stat_permohonan s
+             WHERE s.nik = r.nik AND s.status IN ('terekam', 'diserahkan'))
+     OR EXISTS (SELECT 1 FROM district_index d WHERE d.nik = r.nik AND d.kunci IS NOT NULL))
+FROM register_penduduk r
+WHERE r.status = 'aktif' AND (?1 IS NULL OR r.kecamatan = ?1) AND (?2 IS NULL OR r.nagari = ?2)
 ORDER BY r.kecamatan, r.nagari, r.nik";
 
 const KOLOM: &str = "seq, nik, no_kk, nama, tempat_lahir, tanggal_lahir, jenis_kelamin,
@@ -234,15 +240,29 @@ pub(super) fn impor_selesai(
     Ok(())
 }
 
-pub(super) fn belum_rekam(
+pub(super) fn aktif(
     tx: &Transaction<'_>,
-    pada: NaiveDate,
     kecamatan: Option<&str>,
-) -> Result<Vec<String>, StorageError> {
-    tx.prepare_cached(BELUM_REKAM)
-        .map_err(db)?
-        .query_map(params![pada.to_string(), kecamatan], |r| r.get(0))
-        .map_err(db)?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(db)
+    nagari: Option<&str>,
+    f: &mut dyn FnMut(PendudukTerdaftar, bool),
+) -> Result<(), StorageError> {
+    let mut st = tx.prepare_cached(AKTIF_DENGAN_REKAM).map_err(db)?;
+    let mut rows = st.query(params![kecamatan, nagari]).map_err(db)?;
+    while let Some(r) = rows.next().map_err(db)? {
+        let e = baris(r).map_err(db)?;
+        let terekam: bool = r.get(16).map_err(db)?;
+        f(e.data, terekam);
+    }
+    Ok(())
+}
+
+pub(super) fn nagari(tx: &Transaction<'_>) -> Result<Vec<(String, String)>, StorageError> {
+    tx.prepare_cached(
+        "SELECT DISTINCT kecamatan, nagari FROM register_penduduk ORDER BY kecamatan, nagari",
+    )
+    .map_err(db)?
+    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+    .map_err(db)?
+    .collect::<Result<Vec<_>, _>>()
+    .map_err(db)
 }

@@ -33,7 +33,8 @@ CREATE TABLE IF NOT EXISTS stat_permohonan (
     kualitas_rendah INTEGER NOT NULL,
     pengecualian    INTEGER NOT NULL,
     dedup           TEXT,
-    dedup_jenis     TEXT
+    dedup_jenis     TEXT,
+    nik             TEXT
 );
 CREATE INDEX IF NOT EXISTS stat_permohonan_buka
     ON stat_permohonan(tanggal_buka, kecamatan, gagal, alasan_kembali);
@@ -146,8 +147,8 @@ pub(super) fn tulis(tx: &Transaction<'_>, b: &BarisStatistik) -> Result<(), Stor
     tx.prepare_cached(
         "INSERT OR REPLACE INTO stat_permohonan(permohonan_id, kecamatan, nagari, status, dibuka,
            tanggal_buka, direkam, tanggal_rekam, alasan_kembali, gagal, alasan_gagal,
-           kualitas_min, kualitas_rata, kualitas_rendah, pengecualian, dedup, dedup_jenis)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+           kualitas_min, kualitas_rata, kualitas_rendah, pengecualian, dedup, dedup_jenis, nik)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     )
     .map_err(db)?
     .execute(params![
@@ -168,6 +169,7 @@ pub(super) fn tulis(tx: &Transaction<'_>, b: &BarisStatistik) -> Result<(), Stor
         p.pengecualian,
         p.dedup,
         p.dedup_jenis,
+        p.nik,
     ])
     .map_err(db)?;
     tx.prepare_cached("DELETE FROM stat_langkah WHERE permohonan_id = ?1")
@@ -212,7 +214,7 @@ pub(super) fn kosongkan(tx: &Transaction<'_>) -> Result<(), StorageError> {
 /// The columns of `stat_permohonan`, in the order [`baris_permohonan`] reads them.
 const KOLOM_PERMOHONAN: &str = "permohonan_id, kecamatan, nagari, status, dibuka, tanggal_buka,
     direkam, tanggal_rekam, alasan_kembali, gagal, alasan_gagal, kualitas_min, kualitas_rata,
-    kualitas_rendah, pengecualian, dedup, dedup_jenis";
+    kualitas_rendah, pengecualian, dedup, dedup_jenis, nik";
 
 /// The columns of `stat_langkah`, in the order [`baris_langkah`] reads them.
 const KOLOM_LANGKAH: &str = "permohonan_id, urutan, langkah, kecamatan, operator, mulai, selesai,
@@ -237,6 +239,7 @@ fn baris_permohonan(r: &rusqlite::Row<'_>) -> rusqlite::Result<BarisPermohonan> 
         pengecualian: r.get(14)?,
         dedup: r.get(15)?,
         dedup_jenis: r.get(16)?,
+        nik: r.get(17)?,
     })
 }
 
@@ -396,6 +399,27 @@ fn ringkasan_ulang_sql() -> String {
 
 /// Fills the per-day summaries of a store written before they existed (at open; nothing to do
 /// when they hold rows or the read model is empty).
+/// A store written before the read model carried the NIK gets the column (NULL in the rows
+/// written before: `rekam-hub reindex` fills them; until then the district index still names
+/// every recording with an iris), and the index the belum-rekam query reads.
+pub(super) fn tambah_kolom_nik(conn: &rusqlite::Connection) -> Result<(), StorageError> {
+    let ada: bool = conn
+        .query_row(
+            "SELECT EXISTS(SELECT 1 FROM pragma_table_info('stat_permohonan') WHERE name = 'nik')",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(db)?;
+    if !ada {
+        conn.execute_batch("ALTER TABLE stat_permohonan ADD COLUMN nik TEXT")
+            .map_err(db)?;
+    }
+    conn.execute_batch(
+        "CREATE INDEX IF NOT EXISTS stat_permohonan_nik ON stat_permohonan(nik, status)",
+    )
+    .map_err(db)
+}
+
 pub(super) fn isi_ringkasan_bila_kosong(conn: &rusqlite::Connection) -> Result<(), StorageError> {
     let perlu: bool = conn
         .query_row(
