@@ -228,6 +228,11 @@ pub fn halaman(t: &Teks, masuk: Option<&Masuk>, judul: &str, isi: Markup) -> Mar
                             a href="/kantor" { (t.dasbor.menu_kantor) }
                             a href="/dedup" { (t.dasbor.menu_dedup) }
                             a href="/kasus" { (t.menu_kasus) }
+                            @if m.peran >= crate::pengguna::Peran::Pengadjudikasi {
+                                a href="/belum-rekam" {
+                                    (super::belum_rekam::TeksBelumRekam::dari(t).judul)
+                                }
+                            }
                             @if m.peran == crate::pengguna::Peran::Admin {
                                 a href="/target" { (t.dasbor.menu_target) }
                             }
