@@ -105,6 +105,7 @@ pub fn hitung(tx: &dyn Tx, s: &Saring) -> Result<BelumRekam, StorageError> {
     tx.register_aktif(
         s.kecamatan.as_deref(),
         s.nagari.as_deref(),
+        true,
         &mut |p, terekam| {
             let wajib = p.wajib_ktp_el(s.pada);
             let segera_17 = !wajib && !terekam && p.wajib_ktp_el(batas);
@@ -176,7 +177,7 @@ pub fn wajib_per_wilayah(
     pada: NaiveDate,
 ) -> Result<BTreeMap<(String, String), u64>, StorageError> {
     let mut out = BTreeMap::new();
-    tx.register_aktif(None, None, &mut |p, _| {
+    tx.register_aktif(None, None, false, &mut |p, _| {
         if p.wajib_ktp_el(pada) {
             *out.entry((p.penduduk.kecamatan.to_string(), p.penduduk.nagari))
                 .or_insert(0) += 1;

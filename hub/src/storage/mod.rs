@@ -160,11 +160,13 @@ pub trait Tx {
     ) -> Result<(), StorageError>;
     /// Calls `f` for every active resident (of `kecamatan` and `nagari`, each `None` for all),
     /// by kecamatan, nagari and NIK, with whether the district holds a successful recording
-    /// under the NIK (an application recorded or handed over, in any kecamatan).
+    /// under the NIK (an application recorded or handed over, in any kecamatan; always `false`
+    /// unless `rekam`, which skips the look-up).
     fn register_aktif(
         &self,
         kecamatan: Option<&str>,
         nagari: Option<&str>,
+        rekam: bool,
         f: &mut dyn FnMut(PendudukTerdaftar, bool),
     ) -> Result<(), StorageError>;
     /// Every (kecamatan, nagari) of the register, sorted.

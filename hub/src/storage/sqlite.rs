@@ -408,9 +408,10 @@ impl Tx for SqliteTx<'_> {
         &self,
         kecamatan: Option<&str>,
         nagari: Option<&str>,
+        rekam: bool,
         f: &mut dyn FnMut(rekam_shared::register::PendudukTerdaftar, bool),
     ) -> Result<(), StorageError> {
-        penduduk::aktif(self.0, kecamatan, nagari, f)
+        penduduk::aktif(self.0, kecamatan, nagari, rekam, f)
     }
 
     fn register_nagari(&self) -> Result<Vec<(String, String)>, StorageError> {

@@ -240,13 +240,24 @@ pub(super) fn impor_selesai(
     Ok(())
 }
 
+/// [`AKTIF_DENGAN_REKAM`] without looking for recordings (the column is 0): the coverage
+/// target needs only who must hold a KTP-el.
+pub(super) const AKTIF: &str = "
+SELECT seq, nik, no_kk, nama, tempat_lahir, tanggal_lahir, jenis_kelamin,
+    status_perkawinan, agama, pekerjaan, alamat, rt, rw, nagari, kecamatan, status, 0
+FROM register_penduduk r
+WHERE r.status = 'aktif' AND (?1 IS NULL OR r.kecamatan = ?1) AND (?2 IS NULL OR r.nagari = ?2)";
+
 pub(super) fn aktif(
     tx: &Transaction<'_>,
     kecamatan: Option<&str>,
     nagari: Option<&str>,
+    rekam: bool,
     f: &mut dyn FnMut(PendudukTerdaftar, bool),
 ) -> Result<(), StorageError> {
-    let mut st = tx.prepare_cached(AKTIF_DENGAN_REKAM).map_err(db)?;
+    let mut st = tx
+        .prepare_cached(if rekam { AKTIF_DENGAN_REKAM } else { AKTIF })
+        .map_err(db)?;
     let mut rows = st.query(params![kecamatan, nagari]).map_err(db)?;
     while let Some(r) = rows.next().map_err(db)? {
         let e = baris(r).map_err(db)?;
