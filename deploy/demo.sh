@@ -70,6 +70,19 @@ interval_ms = 2000
 TOML
 done
 
+# The population register: a synthetic extract of the demo's kecamatan (rekam-hub penduduk
+# contoh), holding the demo residents of deploy/demo-seed.sh too (generated rows with one of their
+# NIKs dropped), imported once before the offices start; they download it at their first sync.
+if [ ! -f "$DIR/.register" ]; then
+  kecs=$(printf '%s\n' "${OFFICES[@]}" | cut -d: -f1 | paste -sd, -)
+  demo=$(for o in "${OFFICES[@]}"; do deploy/demo-seed.sh --register "${o%%:*}"; done)
+  "$BIN/rekam-hub" penduduk contoh --kecamatan "$kecs" --jumlah 6000 --seed 1 |
+    grep -v -F -f <(printf '%s\n' "$demo" | cut -d, -f1 | sed 's/$/,/') >"$DIR/register.csv"
+  printf '%s\n' "$demo" >>"$DIR/register.csv"
+  "$BIN/rekam-hub" penduduk import "$DIR/register.csv" --data "$DIR/hub" --oleh demo >/dev/null
+  touch "$DIR/.register"
+fi
+
 pids=()
 stop() {
   trap - INT TERM

@@ -15,12 +15,14 @@
 //!   in the docs).
 //! - [`belum_rekam`]: who still has to record, per kecamatan and nagari, and the register's
 //!   wajib KTP-el counts (the coverage target where a register is loaded).
+//! - [`contoh`]: a synthetic extract for the demo and the tests (`rekam-hub penduduk contoh`).
 //! - [`cli`]: `rekam-hub penduduk import FILE`, `status`, `contoh`.
 
 pub mod belum_rekam;
 pub mod bench;
 pub mod berkas;
 pub mod cli;
+pub mod contoh;
 
 use rekam_shared::register::{
     BagianRegister, MAX_ENTRI_PER_BAGIAN, PendudukTerdaftar, PermintaanRegister, StatusPenduduk,
