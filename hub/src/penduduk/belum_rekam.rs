@@ -2,7 +2,7 @@
 //! says must hold a KTP-el on a chosen date (active, and 17 or older or ever married: the one
 //! rule, [`PendudukTerdaftar::wajib_ktp_el`]) and for whom the district holds no successful
 //! recording under their NIK (an application recorded or handed over, in ANY kecamatan; see
-//! `Tx::register_aktif`). Counted per kecamatan and nagari, listed a page at a time, and the
+//! `Tx::register_telusuri`). Counted per kecamatan and nagari, listed a page at a time, and the
 //! residents who turn 17 within the next [`HARI_SEGERA_17`] days in a separate list.
 //!
 //! The same pass gives the register's count of residents who must hold a KTP-el per kecamatan
@@ -102,7 +102,7 @@ pub fn hitung(tx: &dyn Tx, s: &Saring) -> Result<BelumRekam, StorageError> {
     let mut daftar = Vec::new();
     let mut belum = 0usize;
     let mut segera = Vec::new();
-    tx.register_aktif(
+    tx.register_telusuri(
         s.kecamatan.as_deref(),
         s.nagari.as_deref(),
         true,
@@ -177,7 +177,7 @@ pub fn wajib_per_wilayah(
     pada: NaiveDate,
 ) -> Result<BTreeMap<(String, String), u64>, StorageError> {
     let mut out = BTreeMap::new();
-    tx.register_aktif(None, None, false, &mut |p, _| {
+    tx.register_telusuri(None, None, false, &mut |p, _| {
         if p.wajib_ktp_el(pada) {
             *out.entry((p.penduduk.kecamatan.to_string(), p.penduduk.nagari))
                 .or_insert(0) += 1;

@@ -158,11 +158,12 @@ pub trait Tx {
         id: u64,
         ringkasan: &crate::penduduk::RingkasanImpor,
     ) -> Result<(), StorageError>;
-    /// Calls `f` for every active resident (of `kecamatan` and `nagari`, each `None` for all),
+    /// Calls `f` for every resident, whatever the status (of `kecamatan` and `nagari`, each
+    /// `None` for all; who must hold a KTP-el is `PendudukTerdaftar::wajib_ktp_el`'s to say),
     /// by kecamatan, nagari and NIK, with whether the district holds a successful recording
     /// under the NIK (an application recorded or handed over, in any kecamatan; always `false`
     /// unless `rekam`, which skips the look-up).
-    fn register_aktif(
+    fn register_telusuri(
         &self,
         kecamatan: Option<&str>,
         nagari: Option<&str>,

@@ -404,14 +404,14 @@ impl Tx for SqliteTx<'_> {
         penduduk::impor_selesai(self.0, id, ringkasan)
     }
 
-    fn register_aktif(
+    fn register_telusuri(
         &self,
         kecamatan: Option<&str>,
         nagari: Option<&str>,
         rekam: bool,
         f: &mut dyn FnMut(rekam_shared::register::PendudukTerdaftar, bool),
     ) -> Result<(), StorageError> {
-        penduduk::aktif(self.0, kecamatan, nagari, rekam, f)
+        penduduk::telusuri(self.0, kecamatan, nagari, rekam, f)
     }
 
     fn register_nagari(&self) -> Result<Vec<(String, String)>, StorageError> {

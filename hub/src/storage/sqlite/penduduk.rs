@@ -3,7 +3,7 @@
 //! change) and one row per import (`register_impor`). A resident is never deleted: a death or
 //! a move out rewrites the row with that status and the next sequence number.
 //!
-//! The columns are plain values (dates ISO, the domain's stored words). The active residents
+//! The columns are plain values (dates ISO, the domain's stored words). The residents
 //! come with whether the district holds a recording under their NIK in one query
 //! ([`AKTIF_DENGAN_REKAM`]); who must hold a KTP-el is decided in Rust by the one rule
 //! (`crate::penduduk::belum_rekam`).
@@ -56,7 +56,8 @@ CREATE TABLE IF NOT EXISTS register_impor (
 CREATE INDEX IF NOT EXISTS district_index_nik ON district_index(nik);
 ";
 
-/// Active residents (of kecamatan `?1` and nagari `?2`, each NULL for all), by kecamatan,
+/// Every resident (of kecamatan `?1` and nagari `?2`, each NULL for all; whatever the status:
+/// who is active and must hold a KTP-el is the Rust rule's to say), by kecamatan,
 /// nagari and NIK, with whether the district holds a successful recording under the NIK: an
 /// application whose SOP status is `terekam` or `diserahkan` in the statistics read model
 /// (`stat_permohonan.nik`, any kecamatan), or an entry in the district index (the same
@@ -70,7 +71,7 @@ SELECT seq, nik, no_kk, nama, tempat_lahir, tanggal_lahir, jenis_kelamin,
              WHERE s.nik = r.nik AND s.status IN ('terekam', 'diserahkan'))
      OR EXISTS (SELECT 1 FROM district_index d WHERE d.nik = r.nik AND d.kunci IS NOT NULL))
 FROM register_penduduk r
-WHERE r.status = 'aktif' AND (?1 IS NULL OR r.kecamatan = ?1) AND (?2 IS NULL OR r.nagari = ?2)
+WHERE (?1 IS NULL OR r.kecamatan = ?1) AND (?2 IS NULL OR r.nagari = ?2)
 ORDER BY r.kecamatan, r.nagari, r.nik";
 
 const KOLOM: &str = "seq, nik, no_kk, nama, tempat_lahir, tanggal_lahir, jenis_kelamin,
@@ -246,9 +247,9 @@ pub(super) const AKTIF: &str = "
 SELECT seq, nik, no_kk, nama, tempat_lahir, tanggal_lahir, jenis_kelamin,
     status_perkawinan, agama, pekerjaan, alamat, rt, rw, nagari, kecamatan, status, 0
 FROM register_penduduk r
-WHERE r.status = 'aktif' AND (?1 IS NULL OR r.kecamatan = ?1) AND (?2 IS NULL OR r.nagari = ?2)";
+WHERE (?1 IS NULL OR r.kecamatan = ?1) AND (?2 IS NULL OR r.nagari = ?2)";
 
-pub(super) fn aktif(
+pub(super) fn telusuri(
     tx: &Transaction<'_>,
     kecamatan: Option<&str>,
     nagari: Option<&str>,
