@@ -70,9 +70,19 @@ SELECT seq, nik, no_kk, nama, tempat_lahir, tanggal_lahir, jenis_kelamin,
     (EXISTS (SELECT 1 FROM stat_permohonan s
              WHERE s.nik = r.nik AND s.status IN ('terekam', 'diserahkan'))
      OR EXISTS (SELECT 1 FROM district_index d WHERE d.nik = r.nik AND d.kunci IS NOT NULL))
-FROM register_penduduk r
-WHERE (?1 IS NULL OR r.kecamatan = ?1) AND (?2 IS NULL OR r.nagari = ?2)
-ORDER BY r.kecamatan, r.nagari, r.nik";
+FROM register_penduduk r";
+
+/// The filter of [`AKTIF_DENGAN_REKAM`] and [`AKTIF`] for kecamatan `?1` and nagari `?2`: a
+/// given one is compared (so the `register_penduduk_wilayah` index serves it), an absent one
+/// is `IS NULL` (always true).
+fn saring(kecamatan: bool, nagari: bool) -> &'static str {
+    match (kecamatan, nagari) {
+        (false, false) => " WHERE ?1 IS NULL AND ?2 IS NULL",
+        (true, false) => " WHERE r.kecamatan = ?1 AND ?2 IS NULL",
+        (false, true) => " WHERE ?1 IS NULL AND r.nagari = ?2",
+        (true, true) => " WHERE r.kecamatan = ?1 AND r.nagari = ?2",
+    }
+}
 
 const KOLOM: &str = "seq, nik, no_kk, nama, tempat_lahir, tanggal_lahir, jenis_kelamin,
     status_perkawinan, agama, pekerjaan, alamat, rt, rw, nagari, kecamatan, status";
@@ -246,8 +256,7 @@ pub(super) fn impor_selesai(
 pub(super) const AKTIF: &str = "
 SELECT seq, nik, no_kk, nama, tempat_lahir, tanggal_lahir, jenis_kelamin,
     status_perkawinan, agama, pekerjaan, alamat, rt, rw, nagari, kecamatan, status, 0
-FROM register_penduduk r
-WHERE (?1 IS NULL OR r.kecamatan = ?1) AND (?2 IS NULL OR r.nagari = ?2)";
+FROM register_penduduk r";
 
 pub(super) fn telusuri(
     tx: &Transaction<'_>,
@@ -256,9 +265,15 @@ pub(super) fn telusuri(
     rekam: bool,
     f: &mut dyn FnMut(PendudukTerdaftar, bool),
 ) -> Result<(), StorageError> {
-    let mut st = tx
-        .prepare_cached(if rekam { AKTIF_DENGAN_REKAM } else { AKTIF })
-        .map_err(db)?;
+    let sql = if rekam {
+        format!(
+            "{AKTIF_DENGAN_REKAM}{} ORDER BY r.kecamatan, r.nagari, r.nik",
+            saring(kecamatan.is_some(), nagari.is_some())
+        )
+    } else {
+        format!("{AKTIF}{}", saring(kecamatan.is_some(), nagari.is_some()))
+    };
+    let mut st = tx.prepare_cached(&sql).map_err(db)?;
     let mut rows = st.query(params![kecamatan, nagari]).map_err(db)?;
     while let Some(r) = rows.next().map_err(db)? {
         let e = baris(r).map_err(db)?;
