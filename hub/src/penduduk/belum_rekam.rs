@@ -177,10 +177,9 @@ pub fn wajib_per_wilayah(
     pada: NaiveDate,
 ) -> Result<BTreeMap<(String, String), u64>, StorageError> {
     let mut out = BTreeMap::new();
-    tx.register_telusuri(None, None, false, &mut |p, _| {
-        if p.wajib_ktp_el(pada) {
-            *out.entry((p.penduduk.kecamatan.to_string(), p.penduduk.nagari))
-                .or_insert(0) += 1;
+    tx.register_kelayakan(&mut |kec, nagari, lahir, kawin, status| {
+        if rekam_shared::register::wajib_ktp_el(status, lahir, kawin, pada) {
+            *out.entry((kec.to_owned(), nagari.to_owned())).or_insert(0) += 1;
         }
     })?;
     Ok(out)

@@ -326,9 +326,10 @@ impl Pembuat {
                 let batas = maks_umur_anak.min(20 + r.gen_range(0..12));
                 let umur = r.gen_range(0..=batas);
                 let jk = if r.gen_bool(0.51) { laki } else { perempuan };
-                let kawin = if umur >= 22 && r.gen_bool(0.25) {
-                    StatusPerkawinan::Kawin
-                } else if (15..17).contains(&umur) && jk == perempuan && r.gen_bool(0.03) {
+                // Married from 22 on at times; a few girls at 15-16.
+                let kawin = if (umur >= 22 && r.gen_bool(0.25))
+                    || ((15..17).contains(&umur) && jk == perempuan && r.gen_bool(0.03))
+                {
                     StatusPerkawinan::Kawin
                 } else {
                     StatusPerkawinan::BelumKawin

@@ -170,6 +170,18 @@ pub trait Tx {
         rekam: bool,
         f: &mut dyn FnMut(PendudukTerdaftar, bool),
     ) -> Result<(), StorageError>;
+    /// Calls `f` with (kecamatan, nagari, date of birth, marital status, status) of every
+    /// resident: what the wajib KTP-el rule reads, without decoding the whole resident.
+    fn register_kelayakan(
+        &self,
+        f: &mut dyn FnMut(
+            &str,
+            &str,
+            chrono::NaiveDate,
+            rekam_shared::penduduk::StatusPerkawinan,
+            rekam_shared::register::StatusPenduduk,
+        ),
+    ) -> Result<(), StorageError>;
     /// Every (kecamatan, nagari) of the register, sorted.
     fn register_nagari(&self) -> Result<Vec<(String, String)>, StorageError>;
 

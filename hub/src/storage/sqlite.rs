@@ -414,6 +414,19 @@ impl Tx for SqliteTx<'_> {
         penduduk::telusuri(self.0, kecamatan, nagari, rekam, f)
     }
 
+    fn register_kelayakan(
+        &self,
+        f: &mut dyn FnMut(
+            &str,
+            &str,
+            chrono::NaiveDate,
+            rekam_shared::penduduk::StatusPerkawinan,
+            rekam_shared::register::StatusPenduduk,
+        ),
+    ) -> Result<(), StorageError> {
+        penduduk::kelayakan(self.0, f)
+    }
+
     fn register_nagari(&self) -> Result<Vec<(String, String)>, StorageError> {
         penduduk::nagari(self.0)
     }

@@ -283,6 +283,31 @@ pub(super) fn telusuri(
     Ok(())
 }
 
+pub(super) fn kelayakan(
+    tx: &Transaction<'_>,
+    f: &mut dyn FnMut(&str, &str, NaiveDate, StatusPerkawinan, StatusPenduduk),
+) -> Result<(), StorageError> {
+    let mut st = tx
+        .prepare_cached(
+            "SELECT kecamatan, nagari, tanggal_lahir, status_perkawinan, status
+             FROM register_penduduk",
+        )
+        .map_err(db)?;
+    let mut rows = st.query([]).map_err(db)?;
+    while let Some(r) = rows.next().map_err(db)? {
+        let teks = |i: usize| r.get_ref(i).and_then(|v| Ok(v.as_str()?.to_owned()));
+        let (kec, nagari) = (teks(0).map_err(db)?, teks(1).map_err(db)?);
+        let lahir = NaiveDate::parse_from_str(&teks(2).map_err(db)?, "%Y-%m-%d")
+            .map_err(|_| db(corrupt("tanggal_lahir")))?;
+        let kawin = StatusPerkawinan::parse(&teks(3).map_err(db)?)
+            .ok_or_else(|| db(corrupt("status_perkawinan")))?;
+        let status =
+            StatusPenduduk::parse(&teks(4).map_err(db)?).ok_or_else(|| db(corrupt("status")))?;
+        f(&kec, &nagari, lahir, kawin, status);
+    }
+    Ok(())
+}
+
 pub(super) fn nagari(tx: &Transaction<'_>) -> Result<Vec<(String, String)>, StorageError> {
     tx.prepare_cached(
         "SELECT DISTINCT kecamatan, nagari FROM register_penduduk ORDER BY kecamatan, nagari",
