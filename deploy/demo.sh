@@ -87,6 +87,18 @@ for p in "${HUB_ADDR##*:}" "${WEB_ADDR##*:}" $(for o in "${OFFICES[@]}"; do IFS=
     exit 1
   fi
 done
+# The population register: a synthetic extract of the demo's kecamatan (rekam-hub penduduk
+# contoh), holding the demo residents of deploy/demo-seed.sh too (generated rows with one of their
+# NIKs dropped), imported once before the offices start; they download it at their first sync.
+if [ ! -f "$DIR/.register" ]; then
+  kecs=$(printf '%s\n' "${OFFICES[@]}" | cut -d: -f1 | paste -sd, -)
+  demo=$(for o in "${OFFICES[@]}"; do deploy/demo-seed.sh --register "${o%%:*}"; done)
+  "$HUB" penduduk contoh --kecamatan "$kecs" --jumlah 6000 --seed 1 |
+    grep -v -F -f <(printf '%s\n' "$demo" | cut -d, -f1 | sed 's/$/,/') >"$DIR/register.csv"
+  printf '%s\n' "$demo" >>"$DIR/register.csv"
+  "$HUB" penduduk import "$DIR/register.csv" --data "$DIR/hub" --oleh demo >/dev/null
+  touch "$DIR/.register"
+fi
 
 pids=()
 # Stops every process the demo started: on Ctrl-C / TERM (exit 0), and on any failure of the

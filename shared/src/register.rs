@@ -211,14 +211,27 @@ impl PendudukTerdaftar {
     /// Whether the register says this resident must hold a KTP-el on `pada`: active, and 17 or
     /// older or ever married ([`crate::eligibility::periksa`]).
     pub fn wajib_ktp_el(&self, pada: NaiveDate) -> bool {
-        self.status == StatusPenduduk::Aktif
-            && crate::eligibility::periksa(
-                self.penduduk.tanggal_lahir,
-                self.penduduk.status_perkawinan,
-                pada,
-            )
-            .is_ok_and(|k| k.layak())
+        wajib_ktp_el(
+            self.status,
+            self.penduduk.tanggal_lahir,
+            self.penduduk.status_perkawinan,
+            pada,
+        )
     }
+}
+
+/// The rule of [`PendudukTerdaftar::wajib_ktp_el`] from the three fields it reads (for a
+/// count that does not need the whole resident): active, and 17 or older or ever married on
+/// `pada`.
+pub fn wajib_ktp_el(
+    status: StatusPenduduk,
+    tanggal_lahir: NaiveDate,
+    status_perkawinan: StatusPerkawinan,
+    pada: NaiveDate,
+) -> bool {
+    status == StatusPenduduk::Aktif
+        && crate::eligibility::periksa(tanggal_lahir, status_perkawinan, pada)
+            .is_ok_and(|k| k.layak())
 }
 
 /// One resident in a response section: the register version of its last change, and its data.

@@ -6,6 +6,7 @@
 //! Forms and API calls may carry an idempotency key: a second submit with the same key returns
 //! the first answer and changes nothing.
 
+pub mod belum_rekam;
 pub mod buku;
 pub mod input;
 pub mod perekaman;

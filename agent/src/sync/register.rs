@@ -127,6 +127,40 @@ fn corrupt(what: &str) -> rusqlite::Error {
     )
 }
 
+/// The columns [`baris`] reads, in order.
+pub const KOLOM: &str = "seq, nik, no_kk, nama, tempat_lahir, tanggal_lahir, jenis_kelamin,
+    status_perkawinan, agama, pekerjaan, alamat, rt, rw, nagari, kecamatan, status";
+
+/// One stored resident from a row of [`KOLOM`].
+pub fn baris(r: &rusqlite::Row<'_>) -> rusqlite::Result<EntriRegister> {
+    let text = |i: usize| r.get::<_, String>(i);
+    let penduduk = Penduduk {
+        nik: text(1)?.parse().map_err(|_| corrupt("nik"))?,
+        no_kk: text(2)?.parse().map_err(|_| corrupt("no_kk"))?,
+        nama: text(3)?,
+        tempat_lahir: text(4)?,
+        tanggal_lahir: NaiveDate::parse_from_str(&text(5)?, "%Y-%m-%d")
+            .map_err(|_| corrupt("tanggal_lahir"))?,
+        jenis_kelamin: JenisKelamin::parse(&text(6)?).ok_or_else(|| corrupt("jenis_kelamin"))?,
+        status_perkawinan: StatusPerkawinan::parse(&text(7)?)
+            .ok_or_else(|| corrupt("status_perkawinan"))?,
+        alamat: text(10)?,
+        rt: r.get(11)?,
+        rw: r.get(12)?,
+        nagari: text(13)?,
+        kecamatan: text(14)?.parse().map_err(|_| corrupt("kecamatan"))?,
+    };
+    Ok(EntriRegister {
+        seq: r.get::<_, i64>(0)? as u64,
+        data: PendudukTerdaftar {
+            penduduk,
+            agama: Agama::parse(&text(8)?).ok_or_else(|| corrupt("agama"))?,
+            pekerjaan: text(9)?,
+            status: StatusPenduduk::parse(&text(15)?).ok_or_else(|| corrupt("status"))?,
+        },
+    })
+}
+
 /// The stored resident with this NIK (the office's copy of the register), if any.
 pub fn cari(conn: &Connection, nik: &str) -> Result<Option<EntriRegister>, SyncError> {
     Ok(conn
@@ -135,35 +169,7 @@ pub fn cari(conn: &Connection, nik: &str) -> Result<Option<EntriRegister>, SyncE
                status_perkawinan, agama, pekerjaan, alamat, rt, rw, nagari, kecamatan, status
              FROM register_penduduk WHERE nik = ?1",
         )?
-        .query_row([nik], |r| {
-            let text = |i: usize| r.get::<_, String>(i);
-            let penduduk = Penduduk {
-                nik: text(1)?.parse().map_err(|_| corrupt("nik"))?,
-                no_kk: text(2)?.parse().map_err(|_| corrupt("no_kk"))?,
-                nama: text(3)?,
-                tempat_lahir: text(4)?,
-                tanggal_lahir: NaiveDate::parse_from_str(&text(5)?, "%Y-%m-%d")
-                    .map_err(|_| corrupt("tanggal_lahir"))?,
-                jenis_kelamin: JenisKelamin::parse(&text(6)?)
-                    .ok_or_else(|| corrupt("jenis_kelamin"))?,
-                status_perkawinan: StatusPerkawinan::parse(&text(7)?)
-                    .ok_or_else(|| corrupt("status_perkawinan"))?,
-                alamat: text(10)?,
-                rt: r.get(11)?,
-                rw: r.get(12)?,
-                nagari: text(13)?,
-                kecamatan: text(14)?.parse().map_err(|_| corrupt("kecamatan"))?,
-            };
-            Ok(EntriRegister {
-                seq: r.get::<_, i64>(0)? as u64,
-                data: PendudukTerdaftar {
-                    penduduk,
-                    agama: Agama::parse(&text(8)?).ok_or_else(|| corrupt("agama"))?,
-                    pekerjaan: text(9)?,
-                    status: StatusPenduduk::parse(&text(15)?).ok_or_else(|| corrupt("status"))?,
-                },
-            })
-        })
+        .query_row([nik], baris)
         .optional()?)
 }
 

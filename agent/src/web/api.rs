@@ -325,6 +325,26 @@ async fn penduduk(
     })
 }
 
+/// `GET /api/belum-rekam?nagari=..&halaman=..`: who in this office's kecamatan must still
+/// record (see [`crate::desk::belum_rekam`]), a page of the list, counts per nagari and the
+/// residents turning 17 within 30 days; audited. The whole list: `GET /belum-rekam.xlsx`.
+async fn belum_rekam(
+    State(state): State<AppState>,
+    sesi: Sesi,
+    Query(q): Query<super::belum_rekam::BelumRekamQuery>,
+) -> Result<Response, ApiError> {
+    use crate::desk::belum_rekam as br;
+    let s = br::saring(state.today(), q.nagari.as_deref(), q.halaman.as_deref())?;
+    let kecamatan = state.config.kecamatan.clone();
+    let operator = sesi.operator.username.clone();
+    let bentuk = format!("halaman {}", s.halaman.unwrap_or(1));
+    let b = state
+        .db
+        .write(move |tx| br::hitung_diaudit(tx, &operator, &kecamatan, &s, &bentuk))
+        .await?;
+    Ok(Json(b).into_response())
+}
+
 async fn perangkat(State(state): State<AppState>, _sesi: Sesi) -> Result<Response, ApiError> {
     let devices = state
         .devices
@@ -363,6 +383,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/logout", post(session::api_logout))
         .route("/api/me", get(session::api_me))
         .route("/api/penduduk/{nik}", get(penduduk))
+        .route("/api/belum-rekam", get(belum_rekam))
+        .route("/belum-rekam.xlsx", get(super::belum_rekam::xlsx))
         .route("/api/permohonan", post(buat).get(daftar))
         .route("/api/permohonan/{id}", get(lihat))
         .route("/api/permohonan/{id}/terima-berkas", post(terima_berkas))

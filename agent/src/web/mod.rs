@@ -2,6 +2,7 @@
 //! API under `/api/`, both thin layers over the same desk logic in [`crate::desk`].
 
 pub mod api;
+pub mod belum_rekam;
 pub mod error;
 pub mod html;
 pub mod pages;

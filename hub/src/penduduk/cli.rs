@@ -26,6 +26,20 @@ pub enum PendudukCommand {
         #[arg(long, env = "USER", default_value = "admin")]
         oleh: String,
     },
+    /// Write a synthetic register extract (CSV in the import format) to stdout: households of
+    /// the given kecamatan with Minangkabau and Indonesian names, a rural age pyramid, about
+    /// 1 % deceased and 1 % moved out; the same file for the same seed (for the demo and tests).
+    Contoh {
+        /// Kecamatan codes, comma-separated (`130101,130105` or `13.01.05`).
+        #[arg(long)]
+        kecamatan: String,
+        /// Number of residents.
+        #[arg(long, default_value_t = 5_000)]
+        jumlah: usize,
+        /// Seed of the generator.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// The register's version and residents per status, as JSON.
     Status {
         /// Data folder of the hub.
@@ -67,6 +81,25 @@ impl Kemajuan {
 pub fn run(cmd: PendudukCommand) -> anyhow::Result<()> {
     match cmd {
         PendudukCommand::Import { file, data, oleh } => import(&file, &data, &oleh),
+        PendudukCommand::Contoh {
+            kecamatan,
+            jumlah,
+            seed,
+        } => {
+            let kec = super::contoh::baca_kecamatan(&kecamatan).map_err(anyhow::Error::msg)?;
+            anyhow::ensure!(
+                (1..=2_000_000).contains(&jumlah),
+                "--jumlah harus 1 sampai 2000000"
+            );
+            let hari_ini = chrono::Utc::now()
+                .with_timezone(&crate::statistik::baris::zona())
+                .date_naive();
+            let rows = super::contoh::contoh(&kec, jumlah, seed, hari_ini);
+            let mut out = std::io::stdout().lock();
+            out.write_all(super::bench::csv(&rows).as_bytes())?;
+            out.flush()?;
+            Ok(())
+        }
         PendudukCommand::Status { data } => {
             let storage = open(&data)?;
             let mut out = serde_json::Value::Null;

@@ -13,11 +13,16 @@
 //!   residents past the office's version. Every office receives the whole district (residents
 //!   may record at any kecamatan office of the district; the figures behind this choice are
 //!   in the docs).
-//! - [`cli`]: `rekam-hub penduduk import FILE`.
+//! - [`belum_rekam`]: who still has to record, per kecamatan and nagari, and the register's
+//!   wajib KTP-el counts (the coverage target where a register is loaded).
+//! - [`contoh`]: a synthetic extract for the demo and the tests (`rekam-hub penduduk contoh`).
+//! - [`cli`]: `rekam-hub penduduk import FILE`, `status`, `contoh`.
 
+pub mod belum_rekam;
 pub mod bench;
 pub mod berkas;
 pub mod cli;
+pub mod contoh;
 
 use rekam_shared::register::{
     BagianRegister, MAX_ENTRI_PER_BAGIAN, PendudukTerdaftar, PermintaanRegister, StatusPenduduk,

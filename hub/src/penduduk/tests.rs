@@ -408,36 +408,179 @@ fn the_register_reaches_an_office_through_sync_in_bounded_resumable_chunks() {
     assert_eq!((b.entri.len(), b.versi, b.more), (0, versi + 2, false));
 }
 
+/// A read-model row of application `id` of `kecamatan` for `nik` in SOP status `status`.
+fn lamaran(
+    id: &str,
+    kecamatan: &str,
+    nik: &str,
+    status: &str,
+) -> crate::statistik::baris::BarisStatistik {
+    crate::statistik::baris::BarisStatistik {
+        permohonan: crate::statistik::baris::BarisPermohonan {
+            permohonan_id: id.into(),
+            kecamatan: kecamatan.into(),
+            nagari: None,
+            status: status.into(),
+            dibuka: None,
+            tanggal_buka: None,
+            direkam: None,
+            tanggal_rekam: None,
+            alasan_kembali: None,
+            gagal: 0,
+            alasan_gagal: None,
+            kualitas_min: None,
+            kualitas_rata: None,
+            kualitas_rendah: 0,
+            pengecualian: 0,
+            dedup: None,
+            dedup_jenis: None,
+            nik: Some(nik.into()),
+        },
+        langkah: Vec::new(),
+        penduduk: None,
+    }
+}
+
+fn belum(s: &SqliteStorage, kec: Option<&str>, nagari: Option<&str>) -> belum_rekam::BelumRekam {
+    let mut out = None;
+    s.transaction(&mut |tx| {
+        out = Some(belum_rekam::hitung(
+            tx,
+            &belum_rekam::Saring {
+                pada: hari_ini(),
+                kecamatan: kec.map(str::to_owned),
+                nagari: nagari.map(str::to_owned),
+                halaman: None,
+            },
+        )?);
+        Ok(())
+    })
+    .unwrap();
+    out.unwrap()
+}
+
+fn nik_daftar(b: &belum_rekam::BelumRekam) -> Vec<String> {
+    b.daftar
+        .iter()
+        .map(|p| p.penduduk.nik.to_string())
+        .collect()
+}
+
 #[test]
-fn residents_who_must_record_and_have_not_are_one_query() {
+fn belum_rekam_lists_who_must_hold_a_ktp_el_and_has_no_recording_anywhere() {
     let (_d, s) = hub();
     let rows = baca(&file(&[SITI, RAHMAT])).unwrap();
-    let mut anak = rows[0].clone();
-    // Born 2012: not 17, never married.
-    anak.penduduk.nik = "1301055506120002".parse().unwrap();
-    anak.penduduk.tanggal_lahir = NaiveDate::from_ymd_opt(2012, 6, 15).unwrap();
-    let mut meninggal = rows[1].clone();
+    let siti = rows[0].clone();
+    let rahmat = rows[1].clone();
+    // Turns 17 today (25-11-2009): must record. Turns 17 tomorrow: in the "soon" list only.
+    let mut tujuh_belas = siti.clone();
+    tujuh_belas.penduduk.nik = "1301056511090001".parse().unwrap();
+    tujuh_belas.penduduk.tanggal_lahir = NaiveDate::from_ymd_opt(2009, 11, 25).unwrap();
+    let mut besok = siti.clone();
+    besok.penduduk.nik = "1301056611090001".parse().unwrap();
+    besok.penduduk.tanggal_lahir = NaiveDate::from_ymd_opt(2009, 11, 26).unwrap();
+    // In 31 days: in neither list.
+    let mut nanti = siti.clone();
+    nanti.penduduk.nik = "1301056612090001".parse().unwrap();
+    nanti.penduduk.tanggal_lahir = NaiveDate::from_ymd_opt(2009, 12, 26).unwrap();
+    // 14 and married: must record.
+    let mut kawin = siti.clone();
+    kawin.penduduk.nik = "1301055506120001".parse().unwrap();
+    kawin.penduduk.tanggal_lahir = NaiveDate::from_ymd_opt(2012, 6, 15).unwrap();
+    kawin.penduduk.status_perkawinan = rekam_shared::penduduk::StatusPerkawinan::Kawin;
+    let mut meninggal = rahmat.clone();
     meninggal.penduduk.nik = "1301050101900002".parse().unwrap();
     meninggal.status = StatusPenduduk::Meninggal;
-    impor(&s, &[rows[0].clone(), rows[1].clone(), anak, meninggal]);
-    let belum = |kec: Option<&str>| {
-        let mut out = Vec::new();
-        s.transaction(&mut |tx| {
-            out = tx.register_belum_rekam(hari_ini(), kec)?;
-            Ok(())
-        })
-        .unwrap();
-        out
-    };
-    // By kecamatan, nagari (PAINAN before SALIDO), NIK.
-    assert_eq!(belum(None), ["1301075208050003", "1301050101900001"]);
-    assert_eq!(belum(Some("130101")), Vec::<String>::new());
-    // Siti recorded somewhere in the district: she leaves the list.
+    let mut pindah = rahmat.clone();
+    pindah.penduduk.nik = "1301050101900003".parse().unwrap();
+    pindah.status = StatusPenduduk::Pindah;
+    // Recorded in ANOTHER kecamatan (130101), known only from the read model (no iris).
+    let mut di_lain = rahmat.clone();
+    di_lain.penduduk.nik = "1301050101900004".parse().unwrap();
+    // An application returned (not a recording): still listed.
+    let mut dikembalikan = rahmat.clone();
+    dikembalikan.penduduk.nik = "1301050101900005".parse().unwrap();
+    impor(
+        &s,
+        &[
+            siti.clone(),
+            rahmat.clone(),
+            tujuh_belas,
+            besok,
+            nanti,
+            kawin,
+            meninggal,
+            pindah,
+            di_lain,
+            dikembalikan,
+        ],
+    );
+    s.transaction(&mut |tx| {
+        tx.statistik_tulis(&lamaran(
+            "130101-a",
+            "130101",
+            "1301050101900004",
+            "terekam",
+        ))?;
+        tx.statistik_tulis(&lamaran(
+            "130105-b",
+            "130105",
+            "1301050101900005",
+            "berkas_dikembalikan",
+        ))
+    })
+    .unwrap();
+    let b = belum(&s, None, None);
+    // By kecamatan, nagari (PAINAN before SALIDO), NIK; Siti's address is in 13.01.05.
+    assert_eq!(
+        nik_daftar(&b),
+        [
+            "1301055506120001",
+            "1301056511090001",
+            "1301075208050003",
+            "1301050101900001",
+            "1301050101900005"
+        ]
+    );
+    let segera: Vec<(String, NaiveDate)> = b
+        .segera_17
+        .iter()
+        .map(|x| (x.penduduk.penduduk.nik.to_string(), x.tanggal))
+        .collect();
+    assert_eq!(
+        segera,
+        [(
+            "1301056611090001".to_owned(),
+            NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()
+        )]
+    );
+    let per: Vec<(&str, u64, u64, u64, u64)> = b
+        .per_nagari
+        .iter()
+        .map(|h| (h.nagari.as_str(), h.wajib, h.terekam, h.belum, h.segera_17))
+        .collect();
+    assert_eq!(per, [("PAINAN", 3, 0, 3, 1), ("SALIDO", 3, 1, 2, 0)]);
+    assert_eq!(
+        (
+            b.total.wajib,
+            b.total.terekam,
+            b.total.belum,
+            b.total.segera_17
+        ),
+        (6, 1, 5, 1)
+    );
+    // Filters: a nagari, a kecamatan without residents.
+    assert_eq!(
+        nik_daftar(&belum(&s, Some("130105"), Some("SALIDO"))),
+        ["1301050101900001", "1301050101900005"]
+    );
+    assert!(belum(&s, Some("130101"), None).per_nagari.is_empty());
+    // Siti recorded with an iris (district index entry): she leaves the list.
     s.transaction(&mut |tx| {
         tx.index_put(
-            "130105-x",
+            "130107-x",
             Some(&rekam_shared::index::IsiIndeks {
-                kecamatan: "130105".into(),
+                kecamatan: "130107".into(),
                 tanggal_rekam: "2026-11-20T01:00:00Z".into(),
                 nik: "1301075208050003".into(),
                 keputusan: None,
@@ -447,5 +590,40 @@ fn residents_who_must_record_and_have_not_are_one_query() {
         .map(|_| ())
     })
     .unwrap();
-    assert_eq!(belum(Some("130105")), ["1301050101900001"]);
+    let b = belum(&s, Some("130105"), Some("PAINAN"));
+    assert_eq!(nik_daftar(&b), ["1301055506120001", "1301056511090001"]);
+    assert_eq!((b.total.wajib, b.total.terekam), (3, 1));
+    // Paging: one page of the list at a time, the counts unchanged.
+    let mut p = None;
+    s.transaction(&mut |tx| {
+        p = Some(belum_rekam::hitung(
+            tx,
+            &belum_rekam::Saring {
+                pada: hari_ini(),
+                kecamatan: None,
+                nagari: None,
+                halaman: Some(2),
+            },
+        )?);
+        Ok(())
+    })
+    .unwrap();
+    let p = p.unwrap();
+    assert!(p.daftar.is_empty());
+    assert_eq!((p.halaman, p.jumlah_halaman, p.total.belum), (2, 1, 4));
+    // The register's target: every resident who must hold a KTP-el, recorded or not.
+    let mut w = Default::default();
+    s.transaction(&mut |tx| {
+        w = belum_rekam::wajib_per_wilayah(tx, hari_ini())?;
+        Ok(())
+    })
+    .unwrap();
+    let w: Vec<(String, String, u64)> = w.into_iter().map(|((k, n), v)| (k, n, v)).collect();
+    assert_eq!(
+        w,
+        [
+            ("130105".to_owned(), "PAINAN".to_owned(), 3),
+            ("130105".to_owned(), "SALIDO".to_owned(), 3)
+        ]
+    );
 }

@@ -62,16 +62,17 @@ pub struct BarisPermohonan {
     pub dedup: Option<String>,
     /// Kind of dedup finding ([`rekam_shared::document::JenisTemuan::as_str`]).
     pub dedup_jenis: Option<String>,
+    /// The resident's NIK as the application carries it (checked; `None` if absent or
+    /// malformed): who is recorded, for the belum-rekam lists (`crate::penduduk::belum_rekam`).
+    pub nik: Option<String>,
 }
 
-/// Who an application is for, for the resident search (table `stat_penduduk`): the NIK and
-/// name the office recorded, and the name's search key ([`kunci_nama`]).
+/// The name an application is for, for the resident search by name (table `stat_penduduk`;
+/// the NIK is [`BarisPermohonan::nik`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BarisPenduduk {
     /// Permohonan id.
     pub permohonan_id: String,
-    /// NIK as recorded.
-    pub nik: String,
     /// Full name as recorded.
     pub nama: String,
     /// [`kunci_nama`] of the name.
@@ -122,7 +123,7 @@ pub struct BarisStatistik {
     pub permohonan: BarisPermohonan,
     /// Its step runs, in order.
     pub langkah: Vec<BarisLangkah>,
-    /// Who it is for (`None`: the document holds no readable NIK).
+    /// The name it is for (`None`: the document holds no readable name).
     pub penduduk: Option<BarisPenduduk>,
 }
 
@@ -155,14 +156,10 @@ pub fn turunkan(id: &str, kecamatan: &str, doc: &PermohonanDoc) -> BarisStatisti
             .filter(|n| !n.trim().is_empty())
     };
     let nagari = teks("nagari");
-    let penduduk = teks("nik").map(|nik| {
-        let nama = teks("nama").unwrap_or_default();
-        BarisPenduduk {
-            permohonan_id: id.to_owned(),
-            nik,
-            nama_kunci: kunci_nama(&nama),
-            nama,
-        }
+    let penduduk = teks("nama").map(|nama| BarisPenduduk {
+        permohonan_id: id.to_owned(),
+        nama_kunci: kunci_nama(&nama),
+        nama,
     });
     let mut p = BarisPermohonan {
         permohonan_id: id.to_owned(),
@@ -184,6 +181,7 @@ pub fn turunkan(id: &str, kecamatan: &str, doc: &PermohonanDoc) -> BarisStatisti
         dedup_jenis: keputusan
             .as_ref()
             .and_then(|k| k.jenis.map(|j| j.as_str().to_owned())),
+        nik: crate::sync::nik_of(doc),
     };
     let (Ok(keadaan), Ok(events)) = (doc.keadaan(), doc.peristiwa_as::<Peristiwa>()) else {
         return BarisStatistik {

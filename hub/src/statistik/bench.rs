@@ -148,11 +148,11 @@ fn baris_sintetis(rng: &mut StdRng, i: u64, kec: &[String], akhir: NaiveDate) ->
             pengecualian: u32::from(direkam.is_some() && rng.gen_range(0..30) == 0),
             dedup: dedup.map(str::to_owned),
             dedup_jenis: None,
+            nik: Some(format!("{k}{:010}", i % 10_000_000_000)),
         },
         langkah,
         penduduk: Some(BarisPenduduk {
             permohonan_id: id_penduduk,
-            nik: format!("{k}{:010}", i % 10_000_000_000),
             nama_kunci: super::baris::kunci_nama(&nama),
             nama,
         }),

@@ -209,12 +209,53 @@ pub struct IkhtisarKecamatan {
     pub dikembalikan: BTreeMap<String, u64>,
     /// Failed recordings.
     pub gagal: u64,
-    /// Wajib KTP-el target of the range's year, if known.
+    /// Wajib KTP-el target, if known: the population register's count of residents who must
+    /// hold a KTP-el on the range's last day where the register holds this kecamatan's
+    /// residents, else the targets table's figure for the range's year.
     pub target: Option<u64>,
+    /// Where `target` comes from.
+    pub sumber_target: Option<SumberTarget>,
     /// Coverage in percent: recordings not found duplicate / target (may exceed 100).
     pub cakupan_persen: Option<f64>,
     /// Rating of the coverage.
     pub peringkat: Option<String>,
+}
+
+/// The source of a coverage target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SumberTarget {
+    /// The population register (`crate::penduduk::belum_rekam::wajib_per_wilayah`).
+    Register,
+    /// The targets table (`rekam-hub target import`, the `/target` editor).
+    Csv,
+}
+
+impl SumberTarget {
+    /// The stored word (`register`, `csv`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SumberTarget::Register => "register",
+            SumberTarget::Csv => "csv",
+        }
+    }
+}
+
+/// Per kecamatan, the register's count of residents who must hold a KTP-el on `pada` (empty
+/// without a register).
+pub fn target_register(
+    storage: &dyn Storage,
+    pada: chrono::NaiveDate,
+) -> Result<BTreeMap<String, u64>, StorageError> {
+    let mut per = BTreeMap::new();
+    storage.transaction(&mut |tx| {
+        per = BTreeMap::new();
+        for ((k, _), n) in crate::penduduk::belum_rekam::wajib_per_wilayah(tx, pada)? {
+            *per.entry(k).or_insert(0) += n;
+        }
+        Ok(())
+    })?;
+    Ok(per)
 }
 
 /// One day of the trend.
@@ -255,6 +296,7 @@ pub fn ikhtisar(
         dikembalikan: BTreeMap::new(),
         gagal: 0,
         target: None,
+        sumber_target: None,
         cakupan_persen: None,
         peringkat: None,
     };
@@ -287,11 +329,18 @@ pub fn ikhtisar(
         }
     }
     let targets = target::per_kecamatan(&st.target_semua()?, r.dari.year());
-    for k in targets.keys() {
+    let register = target_register(storage, r.sampai)?;
+    for k in targets.keys().chain(register.keys()) {
         by.entry(k.clone()).or_insert_with(|| kosong(k));
     }
     for e in by.values_mut() {
-        e.target = targets.get(&e.kecamatan).copied();
+        (e.target, e.sumber_target) = match register.get(&e.kecamatan) {
+            Some(&n) => (Some(n), Some(SumberTarget::Register)),
+            None => match targets.get(&e.kecamatan) {
+                Some(&n) => (Some(n), Some(SumberTarget::Csv)),
+                None => (None, None),
+            },
+        };
         if let Some(t) = e.target.filter(|&t| t > 0) {
             let persen = 100.0 * (e.terekam.jumlah - e.terekam.duplikat) as f64 / t as f64;
             e.cakupan_persen = Some(persen);

@@ -44,7 +44,7 @@ pub struct IsiStatistik {
     pub langkah: Vec<BarisLangkah>,
     /// The per-day summaries the range queries read, one line per row, sorted.
     pub ringkasan: Vec<String>,
-    /// `stat_penduduk` (the resident search), one `id|nik|nama|nama_kunci` line per row, by id.
+    /// `stat_penduduk` (the resident search), one `id|nama|nama_kunci` line per row, by id.
     pub penduduk: Vec<String>,
 }
 

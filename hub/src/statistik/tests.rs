@@ -648,10 +648,82 @@ fn coverage_is_recorded_not_duplicate_over_the_imported_target_and_may_exceed_10
         .find(|e| e.kecamatan == "130103")
         .unwrap();
     assert_eq!((e3.target, e3.cakupan_persen), (None, None));
+    assert_eq!(e1.sumber_target, Some(kueri::SumberTarget::Csv));
     // Another year has no target.
     let lain = Rentang::hari_ini(NaiveDate::from_ymd_opt(2025, 1, 1).unwrap());
     let ik = kueri::ikhtisar(&hub, &lain, &Peringkat::default()).unwrap();
     assert!(ik.kecamatan.iter().all(|e| e.target.is_none()));
+}
+
+#[test]
+fn where_the_register_holds_a_kecamatan_its_wajib_count_is_the_target() {
+    let (_d, hub) = riwayat_acak(11, 200);
+    let r = Rentang::bulan_ini(hari_pertama());
+    let (hitung, _) = hitung_dari_dokumen(&hub, &r);
+    let h1 = &hitung["130101"];
+    let csv = format!(
+        "tahun,kecamatan,nagari,wajib_ktp_el\n{y},130101,,400\n{y},130102,,999\n",
+        y = r.dari.year()
+    );
+    hub.statistik()
+        .target_simpan(&super::target::baca_csv(&csv).unwrap())
+        .unwrap();
+    // The register holds 130101: two adults, a married 15-year-old, a child, a deceased adult.
+    let lahir = |y: i32| chrono::NaiveDate::from_ymd_opt(y, 3, 4).unwrap();
+    let kode = "130101".parse().unwrap();
+    let orang = |urut: u16, tahun: i32, kawin: bool, status: &str| {
+        let l = lahir(tahun);
+        rekam_shared::register::PendudukTerdaftar {
+            penduduk: rekam_shared::penduduk::Penduduk {
+                nik: rekam_shared::nik::Nik::from_parts(
+                    kode,
+                    l,
+                    rekam_shared::penduduk::JenisKelamin::LakiLaki,
+                    urut,
+                )
+                .unwrap(),
+                no_kk: "1301010203040001".parse().unwrap(),
+                nama: "RAHMAT".into(),
+                tempat_lahir: "PAINAN".into(),
+                tanggal_lahir: l,
+                jenis_kelamin: rekam_shared::penduduk::JenisKelamin::LakiLaki,
+                status_perkawinan: if kawin {
+                    rekam_shared::penduduk::StatusPerkawinan::Kawin
+                } else {
+                    rekam_shared::penduduk::StatusPerkawinan::BelumKawin
+                },
+                alamat: "JL. RAYA".into(),
+                rt: 1,
+                rw: 1,
+                nagari: "PAINAN".into(),
+                kecamatan: kode,
+            },
+            agama: rekam_shared::register::Agama::Islam,
+            pekerjaan: "PETANI".into(),
+            status: rekam_shared::register::StatusPenduduk::parse(status).unwrap(),
+        }
+    };
+    let tahun = r.sampai.year();
+    let rows = [
+        orang(1, 1970, true, "aktif"),
+        orang(2, 1990, false, "aktif"),
+        orang(3, tahun - 15, true, "aktif"),
+        orang(4, tahun - 10, false, "aktif"),
+        orang(5, 1960, true, "meninggal"),
+    ];
+    crate::penduduk::terapkan(&hub, &rows, "uji", "uji.csv", &mut |_, _| {}).unwrap();
+    let ik = kueri::ikhtisar(&hub, &r, &Peringkat::default()).unwrap();
+    let e = |k: &str| ik.kecamatan.iter().find(|e| e.kecamatan == k).unwrap();
+    assert_eq!(e("130101").target, Some(3));
+    assert_eq!(
+        e("130101").sumber_target,
+        Some(kueri::SumberTarget::Register)
+    );
+    let expect = 100.0 * (h1.terekam - h1.duplikat) as f64 / 3.0;
+    assert!((e("130101").cakupan_persen.unwrap() - expect).abs() < 1e-9);
+    // A kecamatan the register does not hold keeps its targets-file figure.
+    assert_eq!(e("130102").target, Some(999));
+    assert_eq!(e("130102").sumber_target, Some(kueri::SumberTarget::Csv));
 }
 
 #[test]

@@ -158,13 +158,32 @@ pub trait Tx {
         id: u64,
         ringkasan: &crate::penduduk::RingkasanImpor,
     ) -> Result<(), StorageError>;
-    /// NIKs of the residents (of `kecamatan`, or all) who must hold a KTP-el on `pada` and have
-    /// no successful recording in the district index, by kecamatan, nagari and NIK.
-    fn register_belum_rekam(
+    /// Calls `f` for every resident, whatever the status (of `kecamatan` and `nagari`, each
+    /// `None` for all; who must hold a KTP-el is `PendudukTerdaftar::wajib_ktp_el`'s to say),
+    /// by kecamatan, nagari and NIK, with whether the district holds a successful recording
+    /// under the NIK (an application recorded or handed over, in any kecamatan; always `false`
+    /// unless `rekam`, which skips the look-up).
+    fn register_telusuri(
         &self,
-        pada: chrono::NaiveDate,
         kecamatan: Option<&str>,
-    ) -> Result<Vec<String>, StorageError>;
+        nagari: Option<&str>,
+        rekam: bool,
+        f: &mut dyn FnMut(PendudukTerdaftar, bool),
+    ) -> Result<(), StorageError>;
+    /// Calls `f` with (kecamatan, nagari, date of birth, marital status, status) of every
+    /// resident: what the wajib KTP-el rule reads, without decoding the whole resident.
+    fn register_kelayakan(
+        &self,
+        f: &mut dyn FnMut(
+            &str,
+            &str,
+            chrono::NaiveDate,
+            rekam_shared::penduduk::StatusPerkawinan,
+            rekam_shared::register::StatusPenduduk,
+        ),
+    ) -> Result<(), StorageError>;
+    /// Every (kecamatan, nagari) of the register, sorted.
+    fn register_nagari(&self) -> Result<Vec<(String, String)>, StorageError>;
 
     // The statistics read model (see `crate::statistik`).
 

@@ -128,6 +128,7 @@ impl SqliteStorage {
             .map_err(db)?;
         conn.execute_batch(SCHEMA).map_err(db)?;
         conn.execute_batch(statistik::SCHEMA).map_err(db)?;
+        statistik::tambah_kolom_nik(&conn)?;
         conn.execute_batch(penduduk::SCHEMA).map_err(db)?;
         statistik::isi_ringkasan_bila_kosong(&conn)?;
         Ok(SqliteStorage {
@@ -403,12 +404,31 @@ impl Tx for SqliteTx<'_> {
         penduduk::impor_selesai(self.0, id, ringkasan)
     }
 
-    fn register_belum_rekam(
+    fn register_telusuri(
         &self,
-        pada: chrono::NaiveDate,
         kecamatan: Option<&str>,
-    ) -> Result<Vec<String>, StorageError> {
-        penduduk::belum_rekam(self.0, pada, kecamatan)
+        nagari: Option<&str>,
+        rekam: bool,
+        f: &mut dyn FnMut(rekam_shared::register::PendudukTerdaftar, bool),
+    ) -> Result<(), StorageError> {
+        penduduk::telusuri(self.0, kecamatan, nagari, rekam, f)
+    }
+
+    fn register_kelayakan(
+        &self,
+        f: &mut dyn FnMut(
+            &str,
+            &str,
+            chrono::NaiveDate,
+            rekam_shared::penduduk::StatusPerkawinan,
+            rekam_shared::register::StatusPenduduk,
+        ),
+    ) -> Result<(), StorageError> {
+        penduduk::kelayakan(self.0, f)
+    }
+
+    fn register_nagari(&self) -> Result<Vec<(String, String)>, StorageError> {
+        penduduk::nagari(self.0)
     }
 
     fn statistik_tulis(

@@ -15,7 +15,7 @@ use super::grafik::{self, Batang, Seri};
 use super::rentang::{self, Pilihan};
 use super::sesi::{Masuk, RequireRole, Viewer, blocking};
 use super::tampilan::{self, Teks};
-use crate::statistik::kueri::{self, Ikhtisar};
+use crate::statistik::kueri::{self, Ikhtisar, SumberTarget};
 use crate::statistik::target::Peringkat;
 
 /// Return reasons with their own column; every other reason is counted under "lainnya".
@@ -53,6 +53,7 @@ pub fn tabel(t: &Teks, ik: &Ikhtisar) -> Vec<Tabel> {
             d.target,
             d.cakupan,
             d.peringkat,
+            d.sumber_target,
         ],
     );
     let mut total = [0u64; 11];
@@ -91,11 +92,17 @@ pub fn tabel(t: &Teks, ik: &Ikhtisar) -> Vec<Tabel> {
         row.push(k.target.map_or(Sel::Kosong, Sel::Bulat));
         row.push(k.cakupan_persen.map_or(Sel::Kosong, Sel::Desimal));
         row.push(k.peringkat.clone().map_or(Sel::Kosong, Sel::Teks));
+        row.push(match k.sumber_target {
+            Some(SumberTarget::Register) => Sel::teks(d.sumber_register),
+            Some(SumberTarget::Csv) => Sel::teks(d.sumber_csv),
+            None => Sel::Kosong,
+        });
         a.baris.push(row);
     }
     let mut row = vec![Sel::teks(""), Sel::teks(d.kabupaten)];
     row.extend(total[..10].iter().map(|v| Sel::Bulat(*v)));
     row.push(Sel::Bulat(total[10]));
+    row.push(Sel::Kosong);
     row.push(Sel::Kosong);
     row.push(Sel::Kosong);
     a.sorot.push(a.baris.len());

@@ -7,12 +7,14 @@
 //! - [`kasus`]: dedup cases, a case side by side, the decision, the audited blob route.
 //! - [`ops`]: `/healthz`, `/readyz`, `/metrics` (no login).
 //! - Statistics pages: [`ikhtisar`] (the landing page), [`waktu`], [`kantor`], [`dedup`],
-//!   [`target`] (admin); their range selector [`rentang`], charts [`grafik`], tables and
+//!   [`target`] (admin), [`belum_rekam`] (adjudicator: who still has to record, from the
+//!   population register); their range selector [`rentang`], charts [`grafik`], tables and
 //!   CSV/XLSX exports [`ekspor`], strings [`teks_dasbor`]; page timings for the bench [`ukur`].
 //!
 //! TLS: server certificate only (`dashboard.crt`/`dashboard.key` from
 //! `rekam-hub pki issue-dashboard`, or the administrator's own), no client certificate.
 
+pub mod belum_rekam;
 pub mod cari;
 pub mod dedup;
 pub mod ekspor;
@@ -122,6 +124,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/waktu"),
     ("GET", "/kantor"),
     ("GET", "/dedup"),
+    ("GET", "/belum-rekam"),
     ("GET", "/target"),
     ("POST", "/target"),
     ("GET", "/kasus"),
@@ -147,6 +150,7 @@ pub fn router(state: WebState) -> Router {
         .route("/waktu", get(waktu::tampil))
         .route("/kantor", get(kantor::tampil))
         .route("/dedup", get(dedup::tampil))
+        .route("/belum-rekam", get(belum_rekam::tampil))
         .route("/target", get(target::tampil).post(target::simpan))
         .route("/kasus", get(kasus::daftar))
         .route("/kasus/{id}", get(kasus::halaman))

@@ -229,6 +229,11 @@ pub fn halaman(t: &Teks, masuk: Option<&Masuk>, judul: &str, isi: Markup) -> Mar
                             a href="/dedup" { (t.dasbor.menu_dedup) }
                             a href="/kasus" { (t.menu_kasus) }
                             a href="/cari" { (if t.kode == "en" { "Residents" } else { "Cari penduduk" }) }
+                            @if m.peran >= crate::pengguna::Peran::Pengadjudikasi {
+                                a href="/belum-rekam" {
+                                    (super::belum_rekam::TeksBelumRekam::dari(t).judul)
+                                }
+                            }
                             @if m.peran == crate::pengguna::Peran::Admin {
                                 a href="/target" { (t.dasbor.menu_target) }
                             }

@@ -131,6 +131,12 @@ pub struct TeksDasbor {
     pub tanggal: &'static str,
     /// Column: target.
     pub target: &'static str,
+    /// Column: where the target comes from.
+    pub sumber_target: &'static str,
+    /// Target source: the population register.
+    pub sumber_register: &'static str,
+    /// Target source: the targets file / editor.
+    pub sumber_csv: &'static str,
     /// Heading: target per kecamatan.
     pub target_per_kecamatan: &'static str,
     /// Column: recorded.
@@ -217,6 +223,9 @@ impl TeksDasbor {
         tampilkan: "Tampilkan",
         tanggal: "Tanggal",
         target: "Target wajib KTP-el",
+        sumber_target: "Sumber target",
+        sumber_register: "database kependudukan",
+        sumber_csv: "berkas target",
         target_per_kecamatan: "Target per kecamatan per tahun",
         terekam: "Terekam",
         terlambat: "Terlambat",
@@ -293,6 +302,9 @@ impl TeksDasbor {
         tampilkan: "Show",
         tanggal: "Day",
         target: "Wajib KTP-el target",
+        sumber_target: "Target source",
+        sumber_register: "population register",
+        sumber_csv: "targets file",
         target_per_kecamatan: "Target per kecamatan per year",
         terekam: "Recorded",
         terlambat: "Late",

@@ -3,9 +3,10 @@
 //! change) and one row per import (`register_impor`). A resident is never deleted: a death or
 //! a move out rewrites the row with that status and the next sequence number.
 //!
-//! The columns are plain values (dates ISO, the domain's stored words), so "residents who must
-//! hold a KTP-el and have no successful recording" is one query ([`BELUM_REKAM`]) over this
-//! table and the district index.
+//! The columns are plain values (dates ISO, the domain's stored words). The residents
+//! come with whether the district holds a recording under their NIK in one query
+//! ([`AKTIF_DENGAN_REKAM`]); who must hold a KTP-el is decided in Rust by the one rule
+//! (`crate::penduduk::belum_rekam`).
 
 use chrono::NaiveDate;
 use rekam_shared::penduduk::{JenisKelamin, Penduduk, StatusPerkawinan};
@@ -55,17 +56,33 @@ CREATE TABLE IF NOT EXISTS register_impor (
 CREATE INDEX IF NOT EXISTS district_index_nik ON district_index(nik);
 ";
 
-/// Residents of one kecamatan (`?2`, or every kecamatan when NULL) who must hold a KTP-el on
-/// date `?1` (active; born on or before `?1` minus 17 years, or ever married) and have no
-/// successful recording in the district (no entry in the district index under their NIK).
-/// Recordings without any iris are not in the index (see docs/district-index.md).
-pub(super) const BELUM_REKAM: &str = "
-SELECT r.nik FROM register_penduduk r
-WHERE (?2 IS NULL OR r.kecamatan = ?2)
-  AND r.status = 'aktif'
-  AND (r.tanggal_lahir <= date(?1, '-17 years') OR r.status_perkawinan <> 'belum_kawin')
-  AND NOT EXISTS (SELECT 1 FROM district_index d WHERE d.nik = r.nik AND d.kunci IS NOT NULL)
-ORDER BY r.kecamatan, r.nagari, r.nik";
+/// Every resident (of kecamatan `?1` and nagari `?2`, each NULL for all; whatever the status:
+/// who is active and must hold a KTP-el is the Rust rule's to say), by kecamatan,
+/// nagari and NIK, with whether the district holds a successful recording under the NIK: an
+/// application whose SOP status is `terekam` or `diserahkan` in the statistics read model
+/// (`stat_permohonan.nik`, any kecamatan), or an entry in the district index (the same
+/// recordings, with an iris; it also covers a read model not yet rebuilt after the NIK column
+/// came). Who must hold a KTP-el is NOT decided here: the caller asks
+/// `PendudukTerdaftar::wajib_ktp_el`, the one rule.
+pub(super) const AKTIF_DENGAN_REKAM: &str = "
+SELECT seq, nik, no_kk, nama, tempat_lahir, tanggal_lahir, jenis_kelamin,
+    status_perkawinan, agama, pekerjaan, alamat, rt, rw, nagari, kecamatan, status,
+    (EXISTS (SELECT 1 FROM stat_permohonan s
+             WHERE s.nik = r.nik AND s.status IN ('terekam', 'diserahkan'))
+     OR EXISTS (SELECT 1 FROM district_index d WHERE d.nik = r.nik AND d.kunci IS NOT NULL))
+FROM register_penduduk r";
+
+/// The filter of [`AKTIF_DENGAN_REKAM`] and [`AKTIF`] for kecamatan `?1` and nagari `?2`: a
+/// given one is compared (so the `register_penduduk_wilayah` index serves it), an absent one
+/// is `IS NULL` (always true).
+fn saring(kecamatan: bool, nagari: bool) -> &'static str {
+    match (kecamatan, nagari) {
+        (false, false) => " WHERE ?1 IS NULL AND ?2 IS NULL",
+        (true, false) => " WHERE r.kecamatan = ?1 AND ?2 IS NULL",
+        (false, true) => " WHERE ?1 IS NULL AND r.nagari = ?2",
+        (true, true) => " WHERE r.kecamatan = ?1 AND r.nagari = ?2",
+    }
+}
 
 const KOLOM: &str = "seq, nik, no_kk, nama, tempat_lahir, tanggal_lahir, jenis_kelamin,
     status_perkawinan, agama, pekerjaan, alamat, rt, rw, nagari, kecamatan, status";
@@ -234,15 +251,70 @@ pub(super) fn impor_selesai(
     Ok(())
 }
 
-pub(super) fn belum_rekam(
+/// [`AKTIF_DENGAN_REKAM`] without looking for recordings (the column is 0): the coverage
+/// target needs only who must hold a KTP-el.
+pub(super) const AKTIF: &str = "
+SELECT seq, nik, no_kk, nama, tempat_lahir, tanggal_lahir, jenis_kelamin,
+    status_perkawinan, agama, pekerjaan, alamat, rt, rw, nagari, kecamatan, status, 0
+FROM register_penduduk r";
+
+pub(super) fn telusuri(
     tx: &Transaction<'_>,
-    pada: NaiveDate,
     kecamatan: Option<&str>,
-) -> Result<Vec<String>, StorageError> {
-    tx.prepare_cached(BELUM_REKAM)
-        .map_err(db)?
-        .query_map(params![pada.to_string(), kecamatan], |r| r.get(0))
-        .map_err(db)?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(db)
+    nagari: Option<&str>,
+    rekam: bool,
+    f: &mut dyn FnMut(PendudukTerdaftar, bool),
+) -> Result<(), StorageError> {
+    let sql = if rekam {
+        format!(
+            "{AKTIF_DENGAN_REKAM}{} ORDER BY r.kecamatan, r.nagari, r.nik",
+            saring(kecamatan.is_some(), nagari.is_some())
+        )
+    } else {
+        format!("{AKTIF}{}", saring(kecamatan.is_some(), nagari.is_some()))
+    };
+    let mut st = tx.prepare_cached(&sql).map_err(db)?;
+    let mut rows = st.query(params![kecamatan, nagari]).map_err(db)?;
+    while let Some(r) = rows.next().map_err(db)? {
+        let e = baris(r).map_err(db)?;
+        let terekam: bool = r.get(16).map_err(db)?;
+        f(e.data, terekam);
+    }
+    Ok(())
+}
+
+pub(super) fn kelayakan(
+    tx: &Transaction<'_>,
+    f: &mut dyn FnMut(&str, &str, NaiveDate, StatusPerkawinan, StatusPenduduk),
+) -> Result<(), StorageError> {
+    let mut st = tx
+        .prepare_cached(
+            "SELECT kecamatan, nagari, tanggal_lahir, status_perkawinan, status
+             FROM register_penduduk",
+        )
+        .map_err(db)?;
+    let mut rows = st.query([]).map_err(db)?;
+    while let Some(r) = rows.next().map_err(db)? {
+        let teks = |i: usize| r.get_ref(i).and_then(|v| Ok(v.as_str()?.to_owned()));
+        let (kec, nagari) = (teks(0).map_err(db)?, teks(1).map_err(db)?);
+        let lahir = NaiveDate::parse_from_str(&teks(2).map_err(db)?, "%Y-%m-%d")
+            .map_err(|_| db(corrupt("tanggal_lahir")))?;
+        let kawin = StatusPerkawinan::parse(&teks(3).map_err(db)?)
+            .ok_or_else(|| db(corrupt("status_perkawinan")))?;
+        let status =
+            StatusPenduduk::parse(&teks(4).map_err(db)?).ok_or_else(|| db(corrupt("status")))?;
+        f(&kec, &nagari, lahir, kawin, status);
+    }
+    Ok(())
+}
+
+pub(super) fn nagari(tx: &Transaction<'_>) -> Result<Vec<(String, String)>, StorageError> {
+    tx.prepare_cached(
+        "SELECT DISTINCT kecamatan, nagari FROM register_penduduk ORDER BY kecamatan, nagari",
+    )
+    .map_err(db)?
+    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+    .map_err(db)?
+    .collect::<Result<Vec<_>, _>>()
+    .map_err(db)
 }

@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS stat_permohonan (
     kualitas_rendah INTEGER NOT NULL,
     pengecualian    INTEGER NOT NULL,
     dedup           TEXT,
-    dedup_jenis     TEXT
+    dedup_jenis     TEXT,
+    nik             TEXT
 );
 CREATE INDEX IF NOT EXISTS stat_permohonan_buka
     ON stat_permohonan(tanggal_buka, kecamatan, gagal, alasan_kembali);
@@ -90,11 +91,9 @@ CREATE TABLE IF NOT EXISTS stat_hari_waktu (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS stat_penduduk (
     permohonan_id TEXT PRIMARY KEY,
-    nik           TEXT NOT NULL,
     nama          TEXT NOT NULL,
     nama_kunci    TEXT NOT NULL
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS stat_penduduk_nik ON stat_penduduk(nik);
 CREATE TABLE IF NOT EXISTS target_wajib (
     tahun        INTEGER NOT NULL,
     kecamatan    TEXT NOT NULL,
@@ -154,8 +153,8 @@ pub(super) fn tulis(tx: &Transaction<'_>, b: &BarisStatistik) -> Result<(), Stor
     tx.prepare_cached(
         "INSERT OR REPLACE INTO stat_permohonan(permohonan_id, kecamatan, nagari, status, dibuka,
            tanggal_buka, direkam, tanggal_rekam, alasan_kembali, gagal, alasan_gagal,
-           kualitas_min, kualitas_rata, kualitas_rendah, pengecualian, dedup, dedup_jenis)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+           kualitas_min, kualitas_rata, kualitas_rendah, pengecualian, dedup, dedup_jenis, nik)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     )
     .map_err(db)?
     .execute(params![
@@ -176,6 +175,7 @@ pub(super) fn tulis(tx: &Transaction<'_>, b: &BarisStatistik) -> Result<(), Stor
         p.pengecualian,
         p.dedup,
         p.dedup_jenis,
+        p.nik,
     ])
     .map_err(db)?;
     tx.prepare_cached("DELETE FROM stat_langkah WHERE permohonan_id = ?1")
@@ -211,11 +211,10 @@ pub(super) fn tulis(tx: &Transaction<'_>, b: &BarisStatistik) -> Result<(), Stor
         .map_err(db)?;
     if let Some(d) = &b.penduduk {
         tx.prepare_cached(
-            "INSERT INTO stat_penduduk(permohonan_id, nik, nama, nama_kunci)
-             VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO stat_penduduk(permohonan_id, nama, nama_kunci) VALUES (?1, ?2, ?3)",
         )
         .map_err(db)?
-        .execute(params![d.permohonan_id, d.nik, d.nama, d.nama_kunci])
+        .execute(params![d.permohonan_id, d.nama, d.nama_kunci])
         .map_err(db)?;
     }
     Ok(())
@@ -233,7 +232,7 @@ pub(super) fn kosongkan(tx: &Transaction<'_>) -> Result<(), StorageError> {
 /// The columns of `stat_permohonan`, in the order [`baris_permohonan`] reads them.
 const KOLOM_PERMOHONAN: &str = "permohonan_id, kecamatan, nagari, status, dibuka, tanggal_buka,
     direkam, tanggal_rekam, alasan_kembali, gagal, alasan_gagal, kualitas_min, kualitas_rata,
-    kualitas_rendah, pengecualian, dedup, dedup_jenis";
+    kualitas_rendah, pengecualian, dedup, dedup_jenis, nik";
 
 /// The columns of `stat_langkah`, in the order [`baris_langkah`] reads them.
 const KOLOM_LANGKAH: &str = "permohonan_id, urutan, langkah, kecamatan, operator, mulai, selesai,
@@ -258,6 +257,7 @@ fn baris_permohonan(r: &rusqlite::Row<'_>) -> rusqlite::Result<BarisPermohonan> 
         pengecualian: r.get(14)?,
         dedup: r.get(15)?,
         dedup_jenis: r.get(16)?,
+        nik: r.get(17)?,
     })
 }
 
@@ -417,6 +417,27 @@ fn ringkasan_ulang_sql() -> String {
 
 /// Fills the per-day summaries of a store written before they existed (at open; nothing to do
 /// when they hold rows or the read model is empty).
+/// A store written before the read model carried the NIK gets the column (NULL in the rows
+/// written before: `rekam-hub reindex` fills them; until then the district index still names
+/// every recording with an iris), and the index the belum-rekam query reads.
+pub(super) fn tambah_kolom_nik(conn: &rusqlite::Connection) -> Result<(), StorageError> {
+    let ada: bool = conn
+        .query_row(
+            "SELECT EXISTS(SELECT 1 FROM pragma_table_info('stat_permohonan') WHERE name = 'nik')",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(db)?;
+    if !ada {
+        conn.execute_batch("ALTER TABLE stat_permohonan ADD COLUMN nik TEXT")
+            .map_err(db)?;
+    }
+    conn.execute_batch(
+        "CREATE INDEX IF NOT EXISTS stat_permohonan_nik ON stat_permohonan(nik, status)",
+    )
+    .map_err(db)
+}
+
 pub(super) fn isi_ringkasan_bila_kosong(conn: &rusqlite::Connection) -> Result<(), StorageError> {
     let perlu: bool = conn
         .query_row(
@@ -494,7 +515,7 @@ impl StatistikStorage for SqliteStorage {
             |r| r.get(0),
         )?;
         let penduduk = self.kumpul(
-            "SELECT permohonan_id || '|' || nik || '|' || nama || '|' || nama_kunci
+            "SELECT permohonan_id || '|' || nama || '|' || nama_kunci
              FROM stat_penduduk ORDER BY permohonan_id",
             [],
             |r| r.get(0),
@@ -648,25 +669,29 @@ impl StatistikStorage for SqliteStorage {
     }
 
     fn cari_penduduk(&self, cari: &Cari, batas: usize) -> Result<Vec<HasilCari>, StorageError> {
-        // By NIK through its index; by name a scan of the (small) key column with an escaped
-        // LIKE pattern.
-        let (syarat, nilai) = match cari {
-            Cari::Nik(nik) => ("d.nik = ?1", nik.clone()),
-            Cari::Nama(kunci) => {
-                let pola = kunci
+        // By NIK through `stat_permohonan_nik`; by name a scan of the (small) key column with
+        // an escaped LIKE pattern.
+        let (dari, nilai) = match cari {
+            Cari::Nik(nik) => (
+                "stat_permohonan p LEFT JOIN stat_penduduk d USING (permohonan_id)
+                 WHERE p.nik = ?1",
+                nik.clone(),
+            ),
+            Cari::Nama(kunci) => (
+                "stat_penduduk d JOIN stat_permohonan p USING (permohonan_id)
+                 WHERE d.nama_kunci LIKE '%' || ?1 || '%' ESCAPE '\\'",
+                kunci
                     .replace('\\', "\\\\")
                     .replace('%', "\\%")
-                    .replace('_', "\\_");
-                ("d.nama_kunci LIKE '%' || ?1 || '%' ESCAPE '\\'", pola)
-            }
+                    .replace('_', "\\_"),
+            ),
         };
         self.kumpul(
             &format!(
-                "SELECT d.permohonan_id, d.nik, d.nama, p.kecamatan, p.nagari, p.status, p.dibuka,
-                        p.direkam, p.dedup
-                 FROM stat_penduduk d JOIN stat_permohonan p USING (permohonan_id)
-                 WHERE {syarat}
-                 ORDER BY p.dibuka DESC, d.permohonan_id LIMIT ?2"
+                "SELECT p.permohonan_id, COALESCE(p.nik, ''), COALESCE(d.nama, ''), p.kecamatan,
+                        p.nagari, p.status, p.dibuka, p.direkam, p.dedup
+                 FROM {dari}
+                 ORDER BY p.dibuka DESC, p.permohonan_id LIMIT ?2"
             ),
             params![nilai, batas as i64],
             |r| {
