@@ -3,7 +3,7 @@
 
 pub mod api;
 pub mod error;
-pub mod html;
+pub mod form;
 pub mod pages;
 pub mod session;
 pub mod sinkron;
