@@ -55,6 +55,9 @@ pub struct WebArgs {
     /// A session unused this many seconds ends.
     #[arg(long, env = "REKAM_HUB_WEB_SESI_DIAM", default_value_t = 30 * 60)]
     pub web_sesi_diam: u64,
+    /// An office silent for more than this many minutes is highlighted on the offices page.
+    #[arg(long, env = "REKAM_HUB_KANTOR_DIAM_MENIT", default_value_t = 120)]
+    pub kantor_diam_menit: u64,
 }
 
 /// The dedup engine's thresholds (defaults: docs/biometrics.md). The hub, `dedup rescan` and
@@ -346,6 +349,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
             let config = crate::web::WebConfig {
                 sesi_maks: std::time::Duration::from_secs(args.web.web_sesi_maks),
                 sesi_diam: std::time::Duration::from_secs(args.web.web_sesi_diam),
+                kantor_diam_menit: args.web.kantor_diam_menit,
             };
             let state = crate::web::WebState::new(storage.clone(), dedup.clone(), siap, config);
             tokio::spawn(crate::web::serve(

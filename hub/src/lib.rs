@@ -5,6 +5,8 @@
 //! - [`sync`]: the hub side of the sync protocol and the decision write.
 //! - [`dedup`]: district-wide deduplication (NIK + 1:N biometrics), decisions back to offices.
 //! - [`server`] + [`tls`]: the HTTPS API behind mutual TLS.
+//! - [`penduduk`]: the population register: import of a SIAK extract, versioned delta,
+//!   chunks for the offices' sync.
 //! - [`statistik`]: the statistics read model, the dashboard's queries and the targets.
 //! - [`cli`]: `rekam-hub serve | pki | decide`.
 //! - [`pengguna`] + [`user_cli`]: dashboard users (`rekam-hub user ...`).
@@ -15,6 +17,7 @@ pub mod bio_cli;
 pub mod cli;
 pub mod dedup;
 pub mod index;
+pub mod penduduk;
 pub mod pengguna;
 pub mod pki;
 pub mod server;

@@ -34,6 +34,10 @@ enum Command {
     /// Wajib KTP-el targets per kecamatan and year: `target import FILE.csv`, `target list`.
     #[command(subcommand)]
     Target(rekam_hub::statistik::cli::TargetCommand),
+    /// The population register (Database Kependudukan): `penduduk import FILE.csv`,
+    /// `penduduk status`.
+    #[command(subcommand)]
+    Penduduk(rekam_hub::penduduk::cli::PendudukCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -55,5 +59,6 @@ fn main() -> anyhow::Result<()> {
         Command::User(args) => rekam_hub::user_cli::run(args),
         Command::Reindex(args) => rekam_hub::statistik::cli::reindex(args),
         Command::Target(cmd) => rekam_hub::statistik::cli::target(cmd),
+        Command::Penduduk(cmd) => rekam_hub::penduduk::cli::run(cmd),
     }
 }

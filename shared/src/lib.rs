@@ -16,5 +16,6 @@ pub mod kk;
 pub mod nik;
 pub mod penduduk;
 pub mod region;
+pub mod register;
 pub mod wire;
 pub mod workflow;

@@ -36,10 +36,68 @@ pub enum StatusPerkawinan {
 }
 
 impl StatusPerkawinan {
+    /// Every value, in SIAK code order (code = index + 1).
+    pub const SEMUA: [StatusPerkawinan; 4] = [
+        Self::BelumKawin,
+        Self::Kawin,
+        Self::CeraiHidup,
+        Self::CeraiMati,
+    ];
+
     /// Married now or ever married (kawin, cerai hidup, cerai mati).
     pub fn pernah_kawin(self) -> bool {
         !matches!(self, StatusPerkawinan::BelumKawin)
     }
+
+    /// The serde word (`belum_kawin`, `kawin`, `cerai_hidup`, `cerai_mati`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BelumKawin => "belum_kawin",
+            Self::Kawin => "kawin",
+            Self::CeraiHidup => "cerai_hidup",
+            Self::CeraiMati => "cerai_mati",
+        }
+    }
+
+    /// The value written as `s`: the serde word, the SIAK word in any case (`BELUM KAWIN`), or
+    /// the SIAK code 1-4.
+    pub fn parse(s: &str) -> Option<Self> {
+        let t = kata(s);
+        if let Ok(code) = t.parse::<usize>() {
+            return (1..=4).contains(&code).then(|| Self::SEMUA[code - 1]);
+        }
+        Self::SEMUA.into_iter().find(|v| v.as_str() == t)
+    }
+}
+
+impl JenisKelamin {
+    /// The serde word (`laki_laki`, `perempuan`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::LakiLaki => "laki_laki",
+            Self::Perempuan => "perempuan",
+        }
+    }
+
+    /// The value written as `s`: the serde word, the SIAK word in any case (`LAKI-LAKI`), or
+    /// the SIAK code 1 (laki-laki) / 2 (perempuan).
+    pub fn parse(s: &str) -> Option<Self> {
+        match kata(s).as_str() {
+            "laki_laki" | "1" | "l" => Some(Self::LakiLaki),
+            "perempuan" | "2" | "p" => Some(Self::Perempuan),
+            _ => None,
+        }
+    }
+}
+
+/// A written word in the serde form: trimmed, lower case, spaces and dashes as `_`.
+fn kata(s: &str) -> String {
+    s.trim()
+        .to_ascii_lowercase()
+        .split([' ', '-', '_'])
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("_")
 }
 
 /// Maximum length (in characters) of `nama`.
@@ -221,6 +279,41 @@ mod tests {
             Ok(()) => vec![],
             Err(v) => v.iter().map(|e| e.field).collect(),
         }
+    }
+
+    #[test]
+    fn sex_and_marital_status_read_their_serde_and_siak_forms() {
+        for j in [JenisKelamin::LakiLaki, JenisKelamin::Perempuan] {
+            assert_eq!(JenisKelamin::parse(j.as_str()), Some(j));
+            let json = serde_json::to_string(&j).unwrap();
+            assert_eq!(json, format!("\"{}\"", j.as_str()));
+        }
+        assert_eq!(
+            JenisKelamin::parse("LAKI-LAKI"),
+            Some(JenisKelamin::LakiLaki)
+        );
+        assert_eq!(
+            JenisKelamin::parse(" Perempuan"),
+            Some(JenisKelamin::Perempuan)
+        );
+        assert_eq!(JenisKelamin::parse("2"), Some(JenisKelamin::Perempuan));
+        assert_eq!(JenisKelamin::parse("wanita"), None);
+        for (i, s) in StatusPerkawinan::SEMUA.into_iter().enumerate() {
+            assert_eq!(StatusPerkawinan::parse(s.as_str()), Some(s));
+            assert_eq!(StatusPerkawinan::parse(&(i + 1).to_string()), Some(s));
+            let json = serde_json::to_string(&s).unwrap();
+            assert_eq!(json, format!("\"{}\"", s.as_str()));
+        }
+        assert_eq!(
+            StatusPerkawinan::parse("BELUM KAWIN"),
+            Some(StatusPerkawinan::BelumKawin)
+        );
+        assert_eq!(
+            StatusPerkawinan::parse("cerai  mati"),
+            Some(StatusPerkawinan::CeraiMati)
+        );
+        assert_eq!(StatusPerkawinan::parse("5"), None);
+        assert_eq!(StatusPerkawinan::parse("janda"), None);
     }
 
     #[test]

@@ -41,6 +41,10 @@ pub const MAX_EXTENSION_BYTES: usize = 16 * 1024 * 1024;
 pub const EXT_DISTRICT_INDEX: u8 = 1;
 /// Extension tag of the hub's answer to a listing request: one [`Listing`] page.
 pub const EXT_LISTING: u8 = 2;
+/// Extension tag of the population register (see [`crate::register`] and
+/// `docs/population-register.md`): in a request the agent's register version, in a response a
+/// bounded chunk of residents changed past it.
+pub const EXT_POPULATION_REGISTER: u8 = 3;
 /// Protocol version of a request that carries a listing request ([`SyncRequest::listing`]):
 /// version 1 followed by the listing section. Hubs accept both versions.
 pub const PROTOCOL_VERSION_LISTING: u8 = 2;
@@ -87,6 +91,9 @@ pub enum WireError {
     /// Bytes after the end of the body.
     #[error("{0} trailing bytes after the body")]
     Trailing(usize),
+    /// A value that does not parse as its domain type (e.g. a NIK in a register section).
+    #[error("invalid {0}")]
+    Invalid(&'static str),
     /// An unknown tag.
     #[error("unknown {field} tag {tag}")]
     Tag {

@@ -88,6 +88,8 @@ pub struct Answer {
     pub headers: BTreeMap<String, String>,
     /// Body as text.
     pub body: String,
+    /// Body as bytes (for the XLSX exports).
+    pub bytes: Vec<u8>,
 }
 
 impl Answer {
@@ -179,11 +181,13 @@ impl Client {
                 })
                 .or_insert(v);
         }
-        let body = resp.text().await.unwrap_or_default();
+        let bytes = resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
         Ok(Answer {
             status,
             headers,
             body,
+            bytes,
         })
     }
 

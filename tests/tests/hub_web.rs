@@ -190,7 +190,7 @@ async fn users_cli_hashes_with_argon2id_refuses_weak_passwords_and_disabled_user
     let mut c = Client::new(&pki, &hub.url()).unwrap();
     let a = c.login("sari", PASSWORD).await.unwrap();
     assert_eq!(a.status, 303, "{a:?}");
-    assert_eq!(a.header("location"), "/kasus");
+    assert_eq!(a.header("location"), "/ikhtisar");
     let set = a.header("set-cookie");
     assert!(
         set.contains("rekam_sesi=")

@@ -107,6 +107,9 @@ async fn an_adjudicator_decides_a_case_from_two_offices_and_the_office_receives_
     s.type_into("#nama", "adjudikator").await.unwrap();
     s.type_into("#password", PASSWORD).await.unwrap();
     s.submit("#masuk").await.unwrap();
+    // Login lands on the overview; the cases are one menu entry away.
+    s.find("#ikhtisar").await.unwrap();
+    s.click("nav a[href='/kasus']").await.unwrap();
     let open = s.text("#kasus-terbuka").await.unwrap();
     let (case, other, office, token) = if open.contains(&id_a) {
         (id_a.clone(), id_b.clone(), &a, reg_a.clone())

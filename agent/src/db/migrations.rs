@@ -47,6 +47,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "indeks",
         sql: include_str!("../../migrations/0130_indeks.sql"),
     },
+    Migration {
+        version: 140,
+        name: "register",
+        sql: include_str!("../../migrations/0140_register.sql"),
+    },
 ];
 
 /// Applies every migration not yet recorded; returns how many ran.

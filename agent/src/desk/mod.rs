@@ -9,6 +9,7 @@
 pub mod buku;
 pub mod input;
 pub mod perekaman;
+pub mod register;
 pub mod registrasi;
 pub mod store;
 

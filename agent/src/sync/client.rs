@@ -31,6 +31,10 @@ pub enum Unduh {
 pub struct HubClient {
     http: reqwest::Client,
     base: String,
+    /// The population register head of the last response: `None` before any response,
+    /// `Some(None)` when it carried no register section (an older hub). Lets the register
+    /// download skip its request when the office already holds that version.
+    register_head: Arc<std::sync::Mutex<Option<Option<u64>>>>,
 }
 
 impl std::fmt::Debug for HubClient {
@@ -82,6 +86,7 @@ impl HubClient {
         Ok(HubClient {
             http,
             base: cfg.url.trim_end_matches('/').to_owned(),
+            register_head: Arc::new(std::sync::Mutex::new(None)),
         })
     }
 
@@ -117,7 +122,22 @@ impl HubClient {
                 String::from_utf8_lossy(&body[..body.len().min(300)])
             )));
         }
-        SyncResponse::decode(&body).map_err(|e| SyncError::Hub(format!("response: {e}")))
+        let resp =
+            SyncResponse::decode(&body).map_err(|e| SyncError::Hub(format!("response: {e}")))?;
+        let head = wire::extension(&resp.extensions, wire::EXT_POPULATION_REGISTER)
+            .map(rekam_shared::register::head_of)
+            .transpose()
+            .map_err(|e| SyncError::Hub(format!("population register section: {e}")))?;
+        if let Ok(mut h) = self.register_head.lock() {
+            *h = Some(head);
+        }
+        Ok(resp)
+    }
+
+    /// The population register head the last response showed: `None` before any response,
+    /// `Some(None)` if it had no register section.
+    pub fn register_head(&self) -> Option<Option<u64>> {
+        self.register_head.lock().ok().and_then(|h| *h)
     }
 
     /// Downloads blob `sha256` of application `permohonan` from byte `offset`, appending what

@@ -133,10 +133,18 @@ async fn run(
         let started = Instant::now();
         let result = match &client {
             Some(c) => match round(&db, c, &cfg, offset, &mut bytes).await {
-                // Documents first; then the district index, in bounded chunks.
-                Ok(stats) => super::indeks::unduh(&db, c, &indeks, &mut bytes)
-                    .await
-                    .map(|n| RoundStats { indeks: n, ..stats }),
+                // Documents first; then the district index and the population register, in
+                // bounded chunks.
+                Ok(stats) => match super::indeks::unduh(&db, c, &indeks, &mut bytes).await {
+                    Ok(n) => super::register::unduh(&db, c, &mut bytes)
+                        .await
+                        .map(|r| RoundStats {
+                            indeks: n,
+                            register: r,
+                            ..stats
+                        }),
+                    Err(e) => Err(e),
+                },
                 Err(e) => Err(e),
             },
             None => Err(SyncError::Config("hub client not configured".into())),
@@ -145,11 +153,12 @@ async fn run(
         match &result {
             Ok(stats) => {
                 failures = 0;
-                if stats.docs > 0 || stats.blobs > 0 || stats.indeks > 0 {
+                if stats.docs > 0 || stats.blobs > 0 || stats.indeks > 0 || stats.register > 0 {
                     tracing::info!(
                         docs = stats.docs,
                         blobs = stats.blobs,
                         indeks = stats.indeks,
+                        register = stats.register,
                         exchanges = stats.exchanges,
                         ms = started.elapsed().as_millis() as u64,
                         "sync round done"
@@ -266,6 +275,8 @@ pub struct RoundStats {
     pub exchanges: usize,
     /// District index entries received.
     pub indeks: usize,
+    /// Population register residents received.
+    pub register: usize,
 }
 
 /// One sync round: documents, then blobs.

@@ -13,12 +13,15 @@
 //!   biometric section, photos and signatures come back as resumable, hash-checked blobs.
 //! - [`indeks`]: the district index download (migration `0130_indeks.sql`), after each round's
 //!   documents (see `docs/district-index.md`).
+//! - [`register`]: the population register download (migration `0140_register.sql`), after
+//!   the index (see `docs/population-register.md`).
 //! - [`cli`]: `rekam-agent sync status` and `rekam-agent sync now`.
 
 pub mod cli;
 pub mod client;
 pub mod daemon;
 pub mod indeks;
+pub mod register;
 pub mod rows;
 pub mod store;
 pub mod unduh;

@@ -309,17 +309,20 @@ async fn statistik(
     Ok(Json(s).into_response())
 }
 
+/// `GET /api/penduduk/{nik}`: the resident in the office's copy of the population register
+/// (see [`crate::desk::register`]): 200 with the data, 404 not registered (with what the SOP
+/// says to do), 409 deceased or moved out, 400 an invalid NIK; audited.
 async fn penduduk(
     State(state): State<AppState>,
-    _sesi: Sesi,
+    sesi: Sesi,
     Path(nik): Path<String>,
 ) -> Result<Response, ApiError> {
-    let n = nik.clone();
-    let p = state.db.read(move |c| store::penduduk(c, &n)).await?;
-    match p {
-        Some(p) => Ok(Json(p).into_response()),
-        None => Err(ApiError::not_found("penduduk")),
-    }
+    use crate::desk::register::{self as reg, Jawaban};
+    Ok(match reg::cari(&state, &sesi.operator, &nik).await? {
+        Jawaban::Terdaftar(t) => (StatusCode::OK, Json(t)).into_response(),
+        Jawaban::TidakTerdaftar(t) => (StatusCode::NOT_FOUND, Json(t)).into_response(),
+        Jawaban::Ditolak(d) => (StatusCode::CONFLICT, Json(d)).into_response(),
+    })
 }
 
 async fn perangkat(State(state): State<AppState>, _sesi: Sesi) -> Result<Response, ApiError> {

@@ -169,6 +169,15 @@ pub struct AntrianKantor {
 /// holds everything above the last bound.
 pub const EMBER_DETIK: [i64; 7] = [60, 120, 300, 600, 900, 1800, 3600];
 
+/// The histogram bucket of a duration: the index into [`EMBER_DETIK`] of the first bound
+/// above `detik`, or `EMBER_DETIK.len()` above all of them.
+pub fn ember(detik: i64) -> usize {
+    EMBER_DETIK
+        .iter()
+        .position(|&b| detik < b)
+        .unwrap_or(EMBER_DETIK.len())
+}
+
 // --- The answers. ---
 
 /// Recorded applications split by dedup outcome.

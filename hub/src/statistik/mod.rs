@@ -41,13 +41,18 @@ pub struct IsiStatistik {
     pub permohonan: Vec<BarisPermohonan>,
     /// `stat_langkah`, by id and run.
     pub langkah: Vec<BarisLangkah>,
+    /// The per-day summaries the range queries read, one line per row, sorted.
+    pub ringkasan: Vec<String>,
 }
 
 /// The statistics side of the storage: grouped reads of the read model and the targets.
 /// Every method is one indexed, grouped query; the typed answers are assembled in [`kueri`].
 pub trait StatistikStorage {
-    /// Both tables in full.
+    /// Both tables and the per-day summaries in full.
     fn statistik_isi(&self) -> Result<IsiStatistik, StorageError>;
+    /// Rebuilds the per-day summaries from the application rows in one transaction (they are
+    /// kept incrementally by every write; this is the reference they must equal).
+    fn statistik_ringkasan_ulang(&self) -> Result<(), StorageError>;
     /// Applications opened in `r`, per kecamatan.
     fn statistik_permohonan(&self, r: &Rentang) -> Result<Vec<HitunganPermohonan>, StorageError>;
     /// Returned applications opened in `r`, per kecamatan and reason.

@@ -82,6 +82,7 @@ pub struct Office {
 pub use rekam_shared::wire::BlobStatus;
 
 use rekam_shared::index::{EntriIndeks, IsiIndeks};
+use rekam_shared::register::{EntriRegister, PendudukTerdaftar};
 
 /// Operations available inside a transaction.
 pub trait Tx {
@@ -134,6 +135,36 @@ pub trait Tx {
     fn index_since(&self, versi: u64, limit: usize) -> Result<Vec<EntriIndeks>, StorageError>;
     /// The highest sequence number (0 for an empty index).
     fn index_head(&self) -> Result<u64, StorageError>;
+
+    // The population register (see `crate::penduduk`).
+
+    /// The register's resident with this NIK, with the version of its last change.
+    fn register_get(&self, nik: &str) -> Result<Option<EntriRegister>, StorageError>;
+    /// Writes resident `data` (new, or replacing the row of its NIK) under the next sequence
+    /// number, which it returns; `impor` is the import that wrote it.
+    fn register_put(&self, data: &PendudukTerdaftar, impor: u64) -> Result<u64, StorageError>;
+    /// Residents whose last change is past `versi`, in order, at most `limit`.
+    fn register_since(&self, versi: u64, limit: usize) -> Result<Vec<EntriRegister>, StorageError>;
+    /// The register's highest sequence number (0 for an empty register).
+    fn register_head(&self) -> Result<u64, StorageError>;
+    /// Residents per register status (`aktif`, `meninggal`, `pindah`).
+    fn register_jumlah(&self) -> Result<std::collections::BTreeMap<String, u64>, StorageError>;
+    /// Opens the record of an import (at, by whom, which file) and returns its number.
+    fn register_impor_mulai(&self, at: &str, oleh: &str, berkas: &str)
+    -> Result<u64, StorageError>;
+    /// Completes the record of import `id` with what it did.
+    fn register_impor_selesai(
+        &self,
+        id: u64,
+        ringkasan: &crate::penduduk::RingkasanImpor,
+    ) -> Result<(), StorageError>;
+    /// NIKs of the residents (of `kecamatan`, or all) who must hold a KTP-el on `pada` and have
+    /// no successful recording in the district index, by kecamatan, nagari and NIK.
+    fn register_belum_rekam(
+        &self,
+        pada: chrono::NaiveDate,
+        kecamatan: Option<&str>,
+    ) -> Result<Vec<String>, StorageError>;
 
     // The statistics read model (see `crate::statistik`).
 

@@ -16,6 +16,7 @@ use super::{
     AuditEntry, BlobStatus, Office, Rescan, RescanStatus, Storage, StorageError, StoredDoc, Tx,
 };
 
+mod penduduk;
 mod pengguna;
 mod statistik;
 
@@ -127,6 +128,8 @@ impl SqliteStorage {
             .map_err(db)?;
         conn.execute_batch(SCHEMA).map_err(db)?;
         conn.execute_batch(statistik::SCHEMA).map_err(db)?;
+        conn.execute_batch(penduduk::SCHEMA).map_err(db)?;
+        statistik::isi_ringkasan_bila_kosong(&conn)?;
         Ok(SqliteStorage {
             conn: Mutex::new(conn),
         })
@@ -350,6 +353,62 @@ impl Tx for SqliteTx<'_> {
             )
             .map(|n| n as u64)
             .map_err(db)
+    }
+
+    fn register_get(
+        &self,
+        nik: &str,
+    ) -> Result<Option<rekam_shared::register::EntriRegister>, StorageError> {
+        penduduk::get(self.0, nik)
+    }
+
+    fn register_put(
+        &self,
+        data: &rekam_shared::register::PendudukTerdaftar,
+        impor: u64,
+    ) -> Result<u64, StorageError> {
+        penduduk::put(self.0, data, impor)
+    }
+
+    fn register_since(
+        &self,
+        versi: u64,
+        limit: usize,
+    ) -> Result<Vec<rekam_shared::register::EntriRegister>, StorageError> {
+        penduduk::since(self.0, versi, limit)
+    }
+
+    fn register_head(&self) -> Result<u64, StorageError> {
+        penduduk::head(self.0)
+    }
+
+    fn register_jumlah(&self) -> Result<std::collections::BTreeMap<String, u64>, StorageError> {
+        penduduk::jumlah(self.0)
+    }
+
+    fn register_impor_mulai(
+        &self,
+        at: &str,
+        oleh: &str,
+        berkas: &str,
+    ) -> Result<u64, StorageError> {
+        penduduk::impor_mulai(self.0, at, oleh, berkas)
+    }
+
+    fn register_impor_selesai(
+        &self,
+        id: u64,
+        ringkasan: &crate::penduduk::RingkasanImpor,
+    ) -> Result<(), StorageError> {
+        penduduk::impor_selesai(self.0, id, ringkasan)
+    }
+
+    fn register_belum_rekam(
+        &self,
+        pada: chrono::NaiveDate,
+        kecamatan: Option<&str>,
+    ) -> Result<Vec<String>, StorageError> {
+        penduduk::belum_rekam(self.0, pada, kecamatan)
     }
 
     fn statistik_tulis(

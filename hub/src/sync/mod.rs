@@ -10,7 +10,9 @@
 //! sync message. It then adds the documents the hub itself changed for this office since the
 //! office's cursor (the return path of decisions), and, if the office asks for it (a restored
 //! office, [`SyncRequest::listing`]), one page of the full listing of its kecamatan's
-//! documents ([`LISTING_LIMIT`] ids, the kecamatan taken from the peer certificate). Sync states are decoded fresh for every
+//! documents ([`LISTING_LIMIT`] ids, the kecamatan taken from the peer certificate), and the
+//! district index and population register sections (bounded chunks past the versions the
+//! office sent, [`crate::index::bagian`], [`crate::penduduk::bagian`]). Sync states are decoded fresh for every
 //! request, so a lost response or a replayed request changes nothing: the next exchange simply
 //! resends what the peer still lacks.
 //!
@@ -133,6 +135,7 @@ pub fn process(
                 .push((wire::EXT_LISTING, Listing { ids, more }.encode()));
         }
         resp.extensions.push(index_section(tx, req)?);
+        resp.extensions.push(register_section(tx, req)?);
         Ok(())
     })?;
     Ok((resp, outcome))
@@ -148,6 +151,17 @@ fn index_section(tx: &dyn Tx, req: &SyncRequest) -> Result<(u8, Vec<u8>), Storag
         .and_then(|b| PermintaanIndeks::decode(b).ok());
     let bagian = crate::index::bagian(tx, asked)?;
     Ok((EXT_DISTRICT_INDEX, bagian.encode()))
+}
+
+/// The population register section of the response, like the index's: a chunk past the
+/// version the office sent, or only the hub's head for an office that sent none.
+fn register_section(tx: &dyn Tx, req: &SyncRequest) -> Result<(u8, Vec<u8>), StorageError> {
+    use rekam_shared::register::PermintaanRegister;
+    use rekam_shared::wire::{EXT_POPULATION_REGISTER, extension};
+    let asked = extension(&req.extensions, EXT_POPULATION_REGISTER)
+        .and_then(|b| PermintaanRegister::decode(b).ok());
+    let bagian = crate::penduduk::bagian(tx, asked)?;
+    Ok((EXT_POPULATION_REGISTER, bagian.encode()))
 }
 
 fn load_state(tx: &dyn Tx, peer: &str, id: &str) -> Result<State, StorageError> {

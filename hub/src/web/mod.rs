@@ -6,15 +6,28 @@
 //! - [`tampilan`]: the maud layout, the static CSS and the strings of each language.
 //! - [`kasus`]: dedup cases, a case side by side, the decision, the audited blob route.
 //! - [`ops`]: `/healthz`, `/readyz`, `/metrics` (no login).
+//! - Statistics pages: [`ikhtisar`] (the landing page), [`waktu`], [`kantor`], [`dedup`],
+//!   [`target`] (admin); their range selector [`rentang`], charts [`grafik`], tables and
+//!   CSV/XLSX exports [`ekspor`], strings [`teks_dasbor`]; page timings for the bench [`ukur`].
 //!
 //! TLS: server certificate only (`dashboard.crt`/`dashboard.key` from
 //! `rekam-hub pki issue-dashboard`, or the administrator's own), no client certificate.
 
+pub mod dedup;
+pub mod ekspor;
+pub mod grafik;
+pub mod ikhtisar;
+pub mod kantor;
 pub mod kasus;
 pub mod keamanan;
 pub mod ops;
+pub mod rentang;
 pub mod sesi;
 pub mod tampilan;
+pub mod target;
+pub mod teks_dasbor;
+pub mod ukur;
+pub mod waktu;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -40,13 +53,19 @@ pub struct WebConfig {
     pub sesi_maks: Duration,
     /// A session unused for this long ends.
     pub sesi_diam: Duration,
+    /// An office silent for more minutes than this is highlighted on `/kantor`.
+    pub kantor_diam_menit: u64,
 }
+
+/// Where a logged-in user lands (`/`, after login, after a language switch).
+pub const BERANDA: &str = "/ikhtisar";
 
 impl Default for WebConfig {
     fn default() -> Self {
         WebConfig {
             sesi_maks: Duration::from_secs(8 * 3600),
             sesi_diam: Duration::from_secs(30 * 60),
+            kantor_diam_menit: 120,
         }
     }
 }
@@ -98,6 +117,12 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/masuk"),
     ("POST", "/keluar"),
     ("GET", "/bahasa/{kode}"),
+    ("GET", "/ikhtisar"),
+    ("GET", "/waktu"),
+    ("GET", "/kantor"),
+    ("GET", "/dedup"),
+    ("GET", "/target"),
+    ("POST", "/target"),
     ("GET", "/kasus"),
     ("GET", "/kasus/{id}"),
     ("POST", "/kasus/{id}/putuskan"),
@@ -112,13 +137,15 @@ pub const ROUTES: &[(&str, &str)] = &[
 /// headers and counted in the metrics.
 pub fn router(state: WebState) -> Router {
     Router::new()
-        .route(
-            "/",
-            get(|| async { axum::response::Redirect::to("/kasus") }),
-        )
+        .route("/", get(|| async { axum::response::Redirect::to(BERANDA) }))
         .route("/masuk", get(sesi::login_form).post(sesi::login))
         .route("/keluar", post(sesi::logout))
         .route("/bahasa/{kode}", get(tampilan::set_bahasa))
+        .route("/ikhtisar", get(ikhtisar::tampil))
+        .route("/waktu", get(waktu::tampil))
+        .route("/kantor", get(kantor::tampil))
+        .route("/dedup", get(dedup::tampil))
+        .route("/target", get(target::tampil).post(target::simpan))
         .route("/kasus", get(kasus::daftar))
         .route("/kasus/{id}", get(kasus::halaman))
         .route("/kasus/{id}/putuskan", post(kasus::putuskan))

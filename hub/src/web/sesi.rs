@@ -334,7 +334,7 @@ fn login_page(t: &Teks, pra: &str, galat: Option<&str>, status: StatusCode) -> R
 /// `GET /masuk`: the login form (or the cases, if already logged in).
 pub async fn login_form(headers: HeaderMap, masuk: Option<Extension<Masuk>>) -> Response {
     if masuk.is_some() {
-        return Redirect::to("/kasus").into_response();
+        return Redirect::to(super::BERANDA).into_response();
     }
     login_page(Teks::dari(&headers), &token(), None, StatusCode::OK)
 }
@@ -420,7 +420,7 @@ pub async fn login(
     if let Err(r) = audit(&st, &user.nama, "web.masuk", None, format!("dari {ip}")).await {
         return r;
     }
-    let mut r = Redirect::to("/kasus").into_response();
+    let mut r = Redirect::to(super::BERANDA).into_response();
     set_cookie(
         &mut r,
         &format!(

@@ -8,6 +8,7 @@ use axum::response::{Html, IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
 
 use super::sesi::Masuk;
+use super::teks_dasbor::TeksDasbor;
 
 /// The stylesheet, embedded in the binary.
 pub const CSS: &str = include_str!("static/rekam.css");
@@ -97,6 +98,8 @@ pub struct Teks {
     pub bahasa_lain: &'static str,
     /// Its target code.
     pub bahasa_lain_kode: &'static str,
+    /// The statistics pages' strings.
+    pub dasbor: &'static TeksDasbor,
 }
 
 impl Teks {
@@ -143,6 +146,7 @@ impl Teks {
         kosong: "-",
         bahasa_lain: "English",
         bahasa_lain_kode: "en",
+        dasbor: &TeksDasbor::ID,
     };
 
     /// English.
@@ -188,6 +192,7 @@ impl Teks {
         kosong: "-",
         bahasa_lain: "Bahasa Indonesia",
         bahasa_lain_kode: "id",
+        dasbor: &TeksDasbor::EN,
     };
 
     /// The table chosen by the request's `bahasa` cookie (Indonesian unless `en`).
@@ -218,7 +223,14 @@ pub fn halaman(t: &Teks, masuk: Option<&Masuk>, judul: &str, isi: Markup) -> Mar
                     span.merek { (t.judul) }
                     @if let Some(m) = masuk {
                         nav {
+                            a href="/ikhtisar" { (t.dasbor.menu_ikhtisar) }
+                            a href="/waktu" { (t.dasbor.menu_waktu) }
+                            a href="/kantor" { (t.dasbor.menu_kantor) }
+                            a href="/dedup" { (t.dasbor.menu_dedup) }
                             a href="/kasus" { (t.menu_kasus) }
+                            @if m.peran == crate::pengguna::Peran::Admin {
+                                a href="/target" { (t.dasbor.menu_target) }
+                            }
                         }
                         span.pengguna { (m.nama) " (" (m.peran.as_str()) ")" }
                         form.keluar method="post" action="/keluar" {
@@ -264,12 +276,12 @@ pub async fn css() -> Response {
         .into_response()
 }
 
-/// `GET /bahasa/{kode}`: sets the language cookie and goes back to the cases.
+/// `GET /bahasa/{kode}`: sets the language cookie and goes back to the landing page.
 pub async fn set_bahasa(axum::extract::Path(kode): axum::extract::Path<String>) -> Response {
     let kode = if kode == "en" { "en" } else { "id" };
     let cookie =
         format!("{BAHASA_COOKIE}={kode}; Path=/; Secure; SameSite=Strict; Max-Age=31536000");
-    let mut r = axum::response::Redirect::to("/kasus").into_response();
+    let mut r = axum::response::Redirect::to(super::BERANDA).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         r.headers_mut().insert(header::SET_COOKIE, v);
     }

@@ -7,7 +7,7 @@ use rusqlite::{Transaction, params};
 use crate::statistik::baris::{BarisLangkah, BarisPermohonan, BarisStatistik};
 use crate::statistik::kueri::{
     AntrianKantor, EMBER_DETIK, HitunganDedup, HitunganHarian, HitunganKembali, HitunganPermohonan,
-    HitunganRekam, HitunganWaktu, Rentang,
+    HitunganRekam, HitunganWaktu, Rentang, ember,
 };
 use crate::statistik::target::Target;
 use crate::statistik::{IsiStatistik, StatistikStorage};
@@ -56,6 +56,37 @@ CREATE TABLE IF NOT EXISTS stat_langkah (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS stat_langkah_tanggal
     ON stat_langkah(tanggal, langkah, kecamatan, operator, detik, terlambat, alasan_terlambat);
+CREATE TABLE IF NOT EXISTS stat_hari_buka (
+    tanggal        TEXT NOT NULL,
+    kecamatan      TEXT NOT NULL,
+    alasan_kembali TEXT NOT NULL,
+    permohonan     INTEGER NOT NULL,
+    gagal          INTEGER NOT NULL,
+    PRIMARY KEY (tanggal, kecamatan, alasan_kembali)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS stat_hari_rekam (
+    tanggal             TEXT NOT NULL,
+    kecamatan           TEXT NOT NULL,
+    dedup               TEXT NOT NULL,
+    jumlah              INTEGER NOT NULL,
+    jumlah_kualitas     INTEGER NOT NULL,
+    berkualitas         INTEGER NOT NULL,
+    kualitas_rendah     INTEGER NOT NULL,
+    pengecualian        INTEGER NOT NULL,
+    dengan_pengecualian INTEGER NOT NULL,
+    PRIMARY KEY (tanggal, kecamatan, dedup)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS stat_hari_waktu (
+    tanggal          TEXT NOT NULL,
+    langkah          INTEGER NOT NULL,
+    kecamatan        TEXT NOT NULL,
+    operator         TEXT NOT NULL,
+    ember            INTEGER NOT NULL,
+    terlambat        INTEGER NOT NULL,
+    alasan_terlambat TEXT NOT NULL,
+    jumlah           INTEGER NOT NULL,
+    PRIMARY KEY (tanggal, langkah, kecamatan, operator, ember, terlambat, alasan_terlambat)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS target_wajib (
     tahun        INTEGER NOT NULL,
     kecamatan    TEXT NOT NULL,
@@ -65,9 +96,53 @@ CREATE TABLE IF NOT EXISTS target_wajib (
 ) WITHOUT ROWID;
 ";
 
-/// Replaces the rows of one application (inside the caller's transaction).
+/// The rows table `tabel` holds now for one application (read before they are replaced, so
+/// their contribution to the per-day summaries can be taken out).
+fn baris_lama<T>(
+    tx: &Transaction<'_>,
+    kolom: &str,
+    tabel: &str,
+    permohonan_id: &str,
+    baca: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, StorageError> {
+    tx.prepare_cached(&format!(
+        "SELECT {kolom} FROM {tabel} WHERE permohonan_id = ?1"
+    ))
+    .map_err(db)?
+    .query_map([permohonan_id], baca)
+    .map_err(db)?
+    .collect::<Result<Vec<_>, _>>()
+    .map_err(db)
+}
+
+/// Replaces the rows of one application (inside the caller's transaction), and moves the
+/// per-day summaries from the application's old rows to its new ones.
 pub(super) fn tulis(tx: &Transaction<'_>, b: &BarisStatistik) -> Result<(), StorageError> {
     let p = &b.permohonan;
+    let lama_p = baris_lama(
+        tx,
+        KOLOM_PERMOHONAN,
+        "stat_permohonan",
+        &p.permohonan_id,
+        baris_permohonan,
+    )?;
+    let lama_l = baris_lama(
+        tx,
+        KOLOM_LANGKAH,
+        "stat_langkah",
+        &p.permohonan_id,
+        baris_langkah,
+    )?;
+    for l in &lama_p {
+        harian_permohonan(tx, l, -1)?;
+    }
+    for l in &lama_l {
+        harian_langkah(tx, l, -1)?;
+    }
+    harian_permohonan(tx, p, 1)?;
+    for l in &b.langkah {
+        harian_langkah(tx, l, 1)?;
+    }
     tx.prepare_cached(
         "INSERT OR REPLACE INTO stat_permohonan(permohonan_id, kecamatan, nagari, status, dibuka,
            tanggal_buka, direkam, tanggal_rekam, alasan_kembali, gagal, alasan_gagal,
@@ -125,10 +200,219 @@ pub(super) fn tulis(tx: &Transaction<'_>, b: &BarisStatistik) -> Result<(), Stor
     Ok(())
 }
 
-/// Empties both read-model tables (the targets stay).
+/// Empties the read-model tables and their per-day summaries (the targets stay).
 pub(super) fn kosongkan(tx: &Transaction<'_>) -> Result<(), StorageError> {
-    tx.execute_batch("DELETE FROM stat_permohonan; DELETE FROM stat_langkah;")
-        .map_err(db)
+    tx.execute_batch(
+        "DELETE FROM stat_permohonan; DELETE FROM stat_langkah; DELETE FROM stat_hari_buka;
+         DELETE FROM stat_hari_rekam; DELETE FROM stat_hari_waktu;",
+    )
+    .map_err(db)
+}
+
+/// The columns of `stat_permohonan`, in the order [`baris_permohonan`] reads them.
+const KOLOM_PERMOHONAN: &str = "permohonan_id, kecamatan, nagari, status, dibuka, tanggal_buka,
+    direkam, tanggal_rekam, alasan_kembali, gagal, alasan_gagal, kualitas_min, kualitas_rata,
+    kualitas_rendah, pengecualian, dedup, dedup_jenis";
+
+/// The columns of `stat_langkah`, in the order [`baris_langkah`] reads them.
+const KOLOM_LANGKAH: &str = "permohonan_id, urutan, langkah, kecamatan, operator, mulai, selesai,
+    tanggal, detik, terlambat, alasan_terlambat";
+
+fn baris_permohonan(r: &rusqlite::Row<'_>) -> rusqlite::Result<BarisPermohonan> {
+    Ok(BarisPermohonan {
+        permohonan_id: r.get(0)?,
+        kecamatan: r.get(1)?,
+        nagari: r.get(2)?,
+        status: r.get(3)?,
+        dibuka: r.get(4)?,
+        tanggal_buka: r.get(5)?,
+        direkam: r.get(6)?,
+        tanggal_rekam: r.get(7)?,
+        alasan_kembali: r.get(8)?,
+        gagal: r.get(9)?,
+        alasan_gagal: r.get(10)?,
+        kualitas_min: r.get(11)?,
+        kualitas_rata: r.get(12)?,
+        kualitas_rendah: r.get(13)?,
+        pengecualian: r.get(14)?,
+        dedup: r.get(15)?,
+        dedup_jenis: r.get(16)?,
+    })
+}
+
+fn baris_langkah(r: &rusqlite::Row<'_>) -> rusqlite::Result<BarisLangkah> {
+    Ok(BarisLangkah {
+        permohonan_id: r.get(0)?,
+        urutan: r.get(1)?,
+        langkah: r.get(2)?,
+        kecamatan: r.get(3)?,
+        operator: r.get(4)?,
+        mulai: r.get(5)?,
+        selesai: r.get(6)?,
+        tanggal: r.get(7)?,
+        detik: r.get(8)?,
+        terlambat: r.get(9)?,
+        alasan_terlambat: r.get(10)?,
+    })
+}
+
+// --- Per-day summaries: what the range queries read, so a year costs days, not rows. ---
+//
+// Each application adds to the summary rows of its opening day and its recording day, each
+// ended step run to the row of its day; `tanda` is +1 for the application's new rows and -1
+// for the old ones they replace. NULL keys are stored as '' (a primary key needs values).
+// Rows that drop to zero are deleted, so the summaries equal a fresh GROUP BY of the
+// application rows ([`SqliteStorage::statistik_ringkasan_ulang`] rebuilds them that way).
+
+fn harian_permohonan(
+    tx: &Transaction<'_>,
+    p: &BarisPermohonan,
+    tanda: i64,
+) -> Result<(), StorageError> {
+    if let Some(hari) = &p.tanggal_buka {
+        let kunci = params![hari, p.kecamatan, p.alasan_kembali.as_deref().unwrap_or("")];
+        tx.prepare_cached(
+            "INSERT INTO stat_hari_buka(tanggal, kecamatan, alasan_kembali, permohonan, gagal)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT DO UPDATE SET permohonan = permohonan + excluded.permohonan,
+               gagal = gagal + excluded.gagal",
+        )
+        .map_err(db)?
+        .execute(params![
+            hari,
+            p.kecamatan,
+            p.alasan_kembali.as_deref().unwrap_or(""),
+            tanda,
+            tanda * i64::from(p.gagal)
+        ])
+        .map_err(db)?;
+        tx.prepare_cached(
+            "DELETE FROM stat_hari_buka WHERE tanggal = ?1 AND kecamatan = ?2
+               AND alasan_kembali = ?3 AND permohonan = 0 AND gagal = 0",
+        )
+        .map_err(db)?
+        .execute(kunci)
+        .map_err(db)?;
+    }
+    if let Some(hari) = &p.tanggal_rekam {
+        let dedup = p.dedup.as_deref().unwrap_or("");
+        let berkualitas = i64::from(p.kualitas_rata.is_some());
+        tx.prepare_cached(
+            "INSERT INTO stat_hari_rekam(tanggal, kecamatan, dedup, jumlah, jumlah_kualitas,
+               berkualitas, kualitas_rendah, pengecualian, dengan_pengecualian)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT DO UPDATE SET jumlah = jumlah + excluded.jumlah,
+               jumlah_kualitas = jumlah_kualitas + excluded.jumlah_kualitas,
+               berkualitas = berkualitas + excluded.berkualitas,
+               kualitas_rendah = kualitas_rendah + excluded.kualitas_rendah,
+               pengecualian = pengecualian + excluded.pengecualian,
+               dengan_pengecualian = dengan_pengecualian + excluded.dengan_pengecualian",
+        )
+        .map_err(db)?
+        .execute(params![
+            hari,
+            p.kecamatan,
+            dedup,
+            tanda,
+            tanda * i64::from(p.kualitas_rata.unwrap_or(0)),
+            tanda * berkualitas,
+            tanda * i64::from(p.kualitas_rendah),
+            tanda * i64::from(p.pengecualian),
+            tanda * i64::from(p.pengecualian > 0),
+        ])
+        .map_err(db)?;
+        tx.prepare_cached(
+            "DELETE FROM stat_hari_rekam WHERE tanggal = ?1 AND kecamatan = ?2 AND dedup = ?3
+               AND jumlah = 0",
+        )
+        .map_err(db)?
+        .execute(params![hari, p.kecamatan, dedup])
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+fn harian_langkah(tx: &Transaction<'_>, l: &BarisLangkah, tanda: i64) -> Result<(), StorageError> {
+    let Some(detik) = l.detik else {
+        return Ok(());
+    };
+    let kunci = params![
+        l.tanggal,
+        l.langkah,
+        l.kecamatan,
+        l.operator.as_deref().unwrap_or(""),
+        ember(detik) as i64,
+        l.terlambat,
+        l.alasan_terlambat.as_deref().unwrap_or(""),
+    ];
+    tx.prepare_cached(
+        "INSERT INTO stat_hari_waktu(tanggal, langkah, kecamatan, operator, ember, terlambat,
+           alasan_terlambat, jumlah)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT DO UPDATE SET jumlah = jumlah + excluded.jumlah",
+    )
+    .map_err(db)?
+    .execute(params![
+        l.tanggal,
+        l.langkah,
+        l.kecamatan,
+        l.operator.as_deref().unwrap_or(""),
+        ember(detik) as i64,
+        l.terlambat,
+        l.alasan_terlambat.as_deref().unwrap_or(""),
+        tanda
+    ])
+    .map_err(db)?;
+    tx.prepare_cached(
+        "DELETE FROM stat_hari_waktu WHERE tanggal = ?1 AND langkah = ?2 AND kecamatan = ?3
+           AND operator = ?4 AND ember = ?5 AND terlambat = ?6 AND alasan_terlambat = ?7
+           AND jumlah = 0",
+    )
+    .map_err(db)?
+    .execute(kunci)
+    .map_err(db)?;
+    Ok(())
+}
+
+/// The SQL that rebuilds the per-day summaries from the application rows (a GROUP BY each).
+fn ringkasan_ulang_sql() -> String {
+    format!(
+        "DELETE FROM stat_hari_buka; DELETE FROM stat_hari_rekam; DELETE FROM stat_hari_waktu;
+         INSERT INTO stat_hari_buka
+           SELECT tanggal_buka, kecamatan, COALESCE(alasan_kembali, ''), COUNT(*), SUM(gagal)
+           FROM stat_permohonan WHERE tanggal_buka IS NOT NULL GROUP BY 1, 2, 3;
+         INSERT INTO stat_hari_rekam
+           SELECT tanggal_rekam, kecamatan, COALESCE(dedup, ''), COUNT(*),
+             COALESCE(SUM(kualitas_rata), 0), COUNT(kualitas_rata), SUM(kualitas_rendah),
+             SUM(pengecualian), SUM(pengecualian > 0)
+           FROM stat_permohonan WHERE tanggal_rekam IS NOT NULL GROUP BY 1, 2, 3;
+         INSERT INTO stat_hari_waktu
+           SELECT tanggal, langkah, kecamatan, COALESCE(operator, ''), {} AS ember, terlambat,
+             COALESCE(alasan_terlambat, ''), COUNT(*)
+           FROM stat_langkah WHERE detik IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7;",
+        ember_sql()
+    )
+}
+
+/// Fills the per-day summaries of a store written before they existed (at open; nothing to do
+/// when they hold rows or the read model is empty).
+pub(super) fn isi_ringkasan_bila_kosong(conn: &rusqlite::Connection) -> Result<(), StorageError> {
+    let perlu: bool = conn
+        .query_row(
+            "SELECT EXISTS(SELECT 1 FROM stat_permohonan)
+               AND NOT EXISTS(SELECT 1 FROM stat_hari_buka)
+               AND NOT EXISTS(SELECT 1 FROM stat_hari_rekam)
+               AND NOT EXISTS(SELECT 1 FROM stat_hari_waktu)",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(db)?;
+    if perlu {
+        let tx = conn.unchecked_transaction().map_err(db)?;
+        tx.execute_batch(&ringkasan_ulang_sql()).map_err(db)?;
+        tx.commit().map_err(db)?;
+    }
+    Ok(())
 }
 
 fn n(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<u64> {
@@ -164,65 +448,51 @@ fn ember_sql() -> String {
 impl StatistikStorage for SqliteStorage {
     fn statistik_isi(&self) -> Result<IsiStatistik, StorageError> {
         let permohonan = self.kumpul(
-            "SELECT permohonan_id, kecamatan, nagari, status, dibuka, tanggal_buka, direkam,
-               tanggal_rekam, alasan_kembali, gagal, alasan_gagal, kualitas_min, kualitas_rata,
-               kualitas_rendah, pengecualian, dedup, dedup_jenis
-             FROM stat_permohonan ORDER BY permohonan_id",
+            &format!("SELECT {KOLOM_PERMOHONAN} FROM stat_permohonan ORDER BY permohonan_id"),
             [],
-            |r| {
-                Ok(BarisPermohonan {
-                    permohonan_id: r.get(0)?,
-                    kecamatan: r.get(1)?,
-                    nagari: r.get(2)?,
-                    status: r.get(3)?,
-                    dibuka: r.get(4)?,
-                    tanggal_buka: r.get(5)?,
-                    direkam: r.get(6)?,
-                    tanggal_rekam: r.get(7)?,
-                    alasan_kembali: r.get(8)?,
-                    gagal: r.get(9)?,
-                    alasan_gagal: r.get(10)?,
-                    kualitas_min: r.get(11)?,
-                    kualitas_rata: r.get(12)?,
-                    kualitas_rendah: r.get(13)?,
-                    pengecualian: r.get(14)?,
-                    dedup: r.get(15)?,
-                    dedup_jenis: r.get(16)?,
-                })
-            },
+            baris_permohonan,
         )?;
         let langkah = self.kumpul(
-            "SELECT permohonan_id, urutan, langkah, kecamatan, operator, mulai, selesai, tanggal,
-               detik, terlambat, alasan_terlambat
-             FROM stat_langkah ORDER BY permohonan_id, urutan",
+            &format!("SELECT {KOLOM_LANGKAH} FROM stat_langkah ORDER BY permohonan_id, urutan"),
             [],
-            |r| {
-                Ok(BarisLangkah {
-                    permohonan_id: r.get(0)?,
-                    urutan: r.get(1)?,
-                    langkah: r.get(2)?,
-                    kecamatan: r.get(3)?,
-                    operator: r.get(4)?,
-                    mulai: r.get(5)?,
-                    selesai: r.get(6)?,
-                    tanggal: r.get(7)?,
-                    detik: r.get(8)?,
-                    terlambat: r.get(9)?,
-                    alasan_terlambat: r.get(10)?,
-                })
-            },
+            baris_langkah,
+        )?;
+        let ringkasan = self.kumpul(
+            "SELECT 'buka|' || tanggal || '|' || kecamatan || '|' || alasan_kembali || '|'
+               || permohonan || '|' || gagal FROM stat_hari_buka
+             UNION ALL
+             SELECT 'rekam|' || tanggal || '|' || kecamatan || '|' || dedup || '|' || jumlah
+               || '|' || jumlah_kualitas || '|' || berkualitas || '|' || kualitas_rendah || '|'
+               || pengecualian || '|' || dengan_pengecualian FROM stat_hari_rekam
+             UNION ALL
+             SELECT 'waktu|' || tanggal || '|' || langkah || '|' || kecamatan || '|' || operator
+               || '|' || ember || '|' || terlambat || '|' || alasan_terlambat || '|' || jumlah
+               FROM stat_hari_waktu
+             ORDER BY 1",
+            [],
+            |r| r.get(0),
         )?;
         Ok(IsiStatistik {
             permohonan,
             langkah,
+            ringkasan,
         })
+    }
+
+    fn statistik_ringkasan_ulang(&self) -> Result<(), StorageError> {
+        let mut conn = self.lock()?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(db)?;
+        tx.execute_batch(&ringkasan_ulang_sql()).map_err(db)?;
+        tx.commit().map_err(db)
     }
 
     fn statistik_permohonan(&self, r: &Rentang) -> Result<Vec<HitunganPermohonan>, StorageError> {
         let (dari, sampai) = r.teks();
         self.kumpul(
-            "SELECT kecamatan, COUNT(*), SUM(gagal) FROM stat_permohonan
-             WHERE tanggal_buka BETWEEN ?1 AND ?2 GROUP BY kecamatan",
+            "SELECT kecamatan, SUM(permohonan), SUM(gagal) FROM stat_hari_buka
+             WHERE tanggal BETWEEN ?1 AND ?2 GROUP BY kecamatan",
             [dari, sampai],
             |r| {
                 Ok(HitunganPermohonan {
@@ -237,8 +507,8 @@ impl StatistikStorage for SqliteStorage {
     fn statistik_kembali(&self, r: &Rentang) -> Result<Vec<HitunganKembali>, StorageError> {
         let (dari, sampai) = r.teks();
         self.kumpul(
-            "SELECT kecamatan, alasan_kembali, COUNT(*) FROM stat_permohonan
-             WHERE tanggal_buka BETWEEN ?1 AND ?2 AND alasan_kembali IS NOT NULL
+            "SELECT kecamatan, alasan_kembali, SUM(permohonan) FROM stat_hari_buka
+             WHERE tanggal BETWEEN ?1 AND ?2 AND alasan_kembali <> ''
              GROUP BY kecamatan, alasan_kembali",
             [dari, sampai],
             |r| {
@@ -254,8 +524,8 @@ impl StatistikStorage for SqliteStorage {
     fn statistik_rekam(&self, r: &Rentang) -> Result<Vec<HitunganRekam>, StorageError> {
         let (dari, sampai) = r.teks();
         self.kumpul(
-            "SELECT kecamatan, dedup, COUNT(*) FROM stat_permohonan
-             WHERE tanggal_rekam BETWEEN ?1 AND ?2 GROUP BY kecamatan, dedup",
+            "SELECT kecamatan, NULLIF(dedup, ''), SUM(jumlah) FROM stat_hari_rekam
+             WHERE tanggal BETWEEN ?1 AND ?2 GROUP BY kecamatan, dedup",
             [dari, sampai],
             |r| {
                 Ok(HitunganRekam {
@@ -271,13 +541,11 @@ impl StatistikStorage for SqliteStorage {
         let (dari, sampai) = r.teks();
         self.kumpul(
             "SELECT tanggal, kecamatan, SUM(buka), SUM(rekam) FROM (
-               SELECT tanggal_buka AS tanggal, kecamatan, COUNT(*) AS buka, 0 AS rekam
-                 FROM stat_permohonan WHERE tanggal_buka BETWEEN ?1 AND ?2
-                 GROUP BY tanggal_buka, kecamatan
+               SELECT tanggal, kecamatan, permohonan AS buka, 0 AS rekam
+                 FROM stat_hari_buka WHERE tanggal BETWEEN ?1 AND ?2
                UNION ALL
-               SELECT tanggal_rekam, kecamatan, 0, COUNT(*)
-                 FROM stat_permohonan WHERE tanggal_rekam BETWEEN ?1 AND ?2
-                 GROUP BY tanggal_rekam, kecamatan)
+               SELECT tanggal, kecamatan, 0, jumlah
+                 FROM stat_hari_rekam WHERE tanggal BETWEEN ?1 AND ?2)
              GROUP BY tanggal, kecamatan ORDER BY tanggal, kecamatan",
             [dari, sampai],
             |r| {
@@ -293,15 +561,11 @@ impl StatistikStorage for SqliteStorage {
 
     fn statistik_waktu(&self, r: &Rentang) -> Result<Vec<HitunganWaktu>, StorageError> {
         let (dari, sampai) = r.teks();
-        let sql = format!(
-            "SELECT langkah, kecamatan, operator, {} AS ember, terlambat, alasan_terlambat,
-               COUNT(*)
-             FROM stat_langkah
-             WHERE tanggal BETWEEN ?1 AND ?2 AND detik IS NOT NULL
-             GROUP BY langkah, kecamatan, operator, ember, terlambat, alasan_terlambat",
-            ember_sql()
-        );
-        self.kumpul(&sql, [dari, sampai], |r| {
+        let sql = "SELECT langkah, kecamatan, operator, ember, terlambat,
+               NULLIF(alasan_terlambat, ''), SUM(jumlah)
+             FROM stat_hari_waktu WHERE tanggal BETWEEN ?1 AND ?2
+             GROUP BY langkah, kecamatan, operator, ember, terlambat, alasan_terlambat";
+        self.kumpul(sql, [dari, sampai], |r| {
             Ok(HitunganWaktu {
                 langkah: r.get(0)?,
                 kecamatan: r.get(1)?,
@@ -317,9 +581,10 @@ impl StatistikStorage for SqliteStorage {
     fn statistik_dedup(&self, r: &Rentang) -> Result<Vec<HitunganDedup>, StorageError> {
         let (dari, sampai) = r.teks();
         self.kumpul(
-            "SELECT kecamatan, dedup, COUNT(*), SUM(kualitas_rata), COUNT(kualitas_rata),
-               SUM(kualitas_rendah), SUM(pengecualian), SUM(pengecualian > 0)
-             FROM stat_permohonan WHERE tanggal_rekam BETWEEN ?1 AND ?2
+            "SELECT kecamatan, NULLIF(dedup, ''), SUM(jumlah), SUM(jumlah_kualitas),
+               SUM(berkualitas), SUM(kualitas_rendah), SUM(pengecualian),
+               SUM(dengan_pengecualian)
+             FROM stat_hari_rekam WHERE tanggal BETWEEN ?1 AND ?2
              GROUP BY kecamatan, dedup",
             [dari, sampai],
             |r| {
