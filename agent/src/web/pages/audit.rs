@@ -60,5 +60,8 @@ pub async fn get_(State(state): State<AppState>, SesiHalaman(sesi): SesiHalaman)
             }
         }
     };
-    respond(StatusCode::OK, page("Log audit", Some(&sesi.operator), body))
+    respond(
+        StatusCode::OK,
+        page("Log audit", Some(&sesi.operator), body),
+    )
 }

@@ -85,7 +85,10 @@ pub async fn get_(
         }
         script src="/static/cetak.js" {}
     };
-    respond(StatusCode::OK, page("Buku BHPPK", Some(&sesi.operator), body))
+    respond(
+        StatusCode::OK,
+        page("Buku BHPPK", Some(&sesi.operator), body),
+    )
 }
 
 fn langkah_tabel(rows: &[rekam_shared::workflow::statistik::RingkasanLangkah]) -> Markup {

@@ -58,9 +58,5 @@ pub async fn logout(
     SesiHalaman(sesi): SesiHalaman,
 ) -> Response {
     let _ = session::logout(&state, &sesi).await;
-    (
-        jar.add(session::clear_cookie()),
-        Redirect::to("/login"),
-    )
-        .into_response()
+    (jar.add(session::clear_cookie()), Redirect::to("/login")).into_response()
 }

@@ -52,10 +52,7 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login::get_).post(login::post_))
         .route("/logout", post(login::logout))
         .route("/", get(beranda::get_))
-        .route(
-            "/registrasi",
-            get(registrasi::get_).post(registrasi::post_),
-        )
+        .route("/registrasi", get(registrasi::get_).post(registrasi::post_))
         .route("/permohonan/{id}", get(permohonan::get_))
         .route("/permohonan/{id}/tanda-terima", get(slip::tanda_terima))
         .route("/permohonan/{id}/bukti", get(slip::bukti))

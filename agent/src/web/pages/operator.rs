@@ -125,9 +125,7 @@ fn galat_of(e: AuthError) -> ApiError {
             "username",
             "nama pengguna harus 3-32 karakter: huruf kecil, angka, '.', '_' atau '-'",
         ),
-        AuthError::WeakPassword => {
-            ApiError::field("password", "kata sandi minimal 8 karakter")
-        }
+        AuthError::WeakPassword => ApiError::field("password", "kata sandi minimal 8 karakter"),
         AuthError::UsernameTaken(u) => {
             ApiError::conflict(Some("username"), format!("nama pengguna {u} sudah ada"))
         }
@@ -159,7 +157,11 @@ pub async fn post_(
     let get = |k: &str| form.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
     let f = OperatorForm {
         csrf: get("csrf"),
-        username: if aksi == "atur-ulang" { get("reset_username") } else { get("username") },
+        username: if aksi == "atur-ulang" {
+            get("reset_username")
+        } else {
+            get("username")
+        },
         peran: get("peran"),
         password: if aksi == "atur-ulang" {
             form.get("reset_password").cloned().unwrap_or_default()
@@ -174,7 +176,12 @@ pub async fn post_(
     }
 }
 
-async fn run(state: &AppState, sesi: &Sesi, aksi: &str, f: OperatorForm) -> Result<String, ApiError> {
+async fn run(
+    state: &AppState,
+    sesi: &Sesi,
+    aksi: &str,
+    f: OperatorForm,
+) -> Result<String, ApiError> {
     cek_csrf(sesi, &f.csrf)?;
     let by = sesi.operator.username.clone();
     let user = f.username.clone();
@@ -189,11 +196,18 @@ async fn run(state: &AppState, sesi: &Sesi, aksi: &str, f: OperatorForm) -> Resu
                 .db
                 .write(move |tx| auth::add_operator(tx, &user, peran, &h, &by).map_err(galat_of))
                 .await?;
-            Ok(format!("Operator {} ditambahkan sebagai {}.", f.username, label_peran(peran)))
+            Ok(format!(
+                "Operator {} ditambahkan sebagai {}.",
+                f.username,
+                label_peran(peran)
+            ))
         }
         "nonaktifkan" => {
             if f.username == sesi.operator.username {
-                return Err(ApiError::field("username", "tidak dapat menonaktifkan diri sendiri"));
+                return Err(ApiError::field(
+                    "username",
+                    "tidak dapat menonaktifkan diri sendiri",
+                ));
             }
             state
                 .db
@@ -207,7 +221,10 @@ async fn run(state: &AppState, sesi: &Sesi, aksi: &str, f: OperatorForm) -> Resu
                 .db
                 .write(move |tx| auth::reset_password(tx, &user, &h, &by).map_err(galat_of))
                 .await?;
-            Ok(format!("Kata sandi {} diatur ulang; sesinya diakhiri.", f.username))
+            Ok(format!(
+                "Kata sandi {} diatur ulang; sesinya diakhiri.",
+                f.username
+            ))
         }
         _ => Err(ApiError::not_found("tindakan")),
     }

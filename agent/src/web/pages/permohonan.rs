@@ -113,7 +113,14 @@ fn kelayakan_box(v: &PermohonanView) -> Markup {
     }
 }
 
-fn aksi_form(id: &str, path: &str, inner: Markup, button: &str, class: &str, btn_id: &str) -> Markup {
+fn aksi_form(
+    id: &str,
+    path: &str,
+    inner: Markup,
+    button: &str,
+    class: &str,
+    btn_id: &str,
+) -> Markup {
     html! {
         form method="post" action={ "/permohonan/" (id) "/" (path) } {
             (idem_field())
@@ -129,7 +136,14 @@ fn tolak_form(v: &PermohonanView, default: &str) -> Markup {
         (input("keterangan", "Keterangan", "", "text"))
         (terlambat_fields(v))
     };
-    aksi_form(&v.id, "tolak", inner, "Kembalikan berkas ke penduduk", "bahaya", "tolak")
+    aksi_form(
+        &v.id,
+        "tolak",
+        inner,
+        "Kembalikan berkas ke penduduk",
+        "bahaya",
+        "tolak",
+    )
 }
 
 fn cetak_link(id: &str, path: &str, link_id: &str, label: &str) -> Markup {
@@ -197,7 +211,12 @@ fn actions(v: &PermohonanView, op: &Operator, tz: chrono::FixedOffset) -> Markup
                 (aksi_form(&v.id, "serahkan", late(), "Berkas dan tanda bukti diterima penduduk", "", "serahkan"))
             }
         },
-        "diserahkan" => cetak_link(&v.id, "bukti", "link-bukti", "Cetak ulang tanda bukti perekaman"),
+        "diserahkan" => cetak_link(
+            &v.id,
+            "bukti",
+            "link-bukti",
+            "Cetak ulang tanda bukti perekaman",
+        ),
         _ => html! {},
     };
     if s.0.is_empty() {
@@ -298,7 +317,10 @@ fn permohonan_page(
                     let asal = match c.get("asal") {
                         Some(a) => format!(
                             " (direkam di kecamatan {} pada {})",
-                            a["nama_kecamatan"].as_str().or(a["kecamatan"].as_str()).unwrap_or("?"),
+                            a["nama_kecamatan"]
+                                .as_str()
+                                .or(a["kecamatan"].as_str())
+                                .unwrap_or("?"),
                             a["tanggal"].as_str().unwrap_or("?")
                         ),
                         None => String::new(),
@@ -378,7 +400,11 @@ fn keputusan_box(v: &PermohonanView, tz: chrono::FixedOffset) -> Markup {
         };
     };
     let dari = k.duplikat_dari.join(", ");
-    let class = if matches!(k.hasil, HasilDedup::Unik) { "info" } else { "galat" };
+    let class = if matches!(k.hasil, HasilDedup::Unik) {
+        "info"
+    } else {
+        "galat"
+    };
     html! {
         div class=(class) id="keputusan" {
             "Keputusan kabupaten: "
@@ -549,7 +575,10 @@ async fn finish(
     match r {
         Ok(h) => see_other(&format!("/permohonan/{}", h.id)),
         Err(e) => match desk::view(state, id).await {
-            Ok(v) => respond(e.status, permohonan_page(&v, op, Some(&e), state.config.offset())),
+            Ok(v) => respond(
+                e.status,
+                permohonan_page(&v, op, Some(&e), state.config.offset()),
+            ),
             Err(_) => galat_page("Galat", Some(op), &e),
         },
     }

@@ -167,7 +167,14 @@ pub async fn post_(
         op: &sesi.operator,
         idem: idem(&form.idempotency_key),
     };
-    match registrasi::buat(ctx, BuatInput { penduduk: p.clone() }).await {
+    match registrasi::buat(
+        ctx,
+        BuatInput {
+            penduduk: p.clone(),
+        },
+    )
+    .await
+    {
         Ok(h) => see_other(&format!("/permohonan/{}", h.id)),
         Err(e) => {
             let rows = daftar::hari_ini(&state, DI_REGISTRASI).await;

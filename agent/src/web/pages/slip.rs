@@ -104,7 +104,11 @@ pub async fn bukti(
         .peristiwa
         .iter()
         .find(|e| e.aksi.jenis() == JenisAksi::PerekamanBerhasil);
-    let jari = v.biometrik.iter().filter(|c| c.modality == "finger").count();
+    let jari = v
+        .biometrik
+        .iter()
+        .filter(|c| c.modality == "finger")
+        .count();
     let iris = v.biometrik.iter().filter(|c| c.modality == "iris").count();
     let p = &v.penduduk;
     let body = html! {
