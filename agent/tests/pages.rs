@@ -448,3 +448,86 @@ async fn kepala_ukl_adds_disables_and_resets_operators_on_the_page() {
         "{audit:?}"
     );
 }
+
+/// Stores one active resident in the office's copy of the register, as the sync daemon does.
+fn simpan_register(o: &Office, v: &serde_json::Value) {
+    use rekam_shared::register::{
+        Agama, BagianRegister, EntriRegister, PendudukTerdaftar, StatusPenduduk,
+    };
+    let mut v = v.clone();
+    v["rt"] = serde_json::json!(v["rt"].as_str().unwrap().parse::<u16>().unwrap());
+    v["rw"] = serde_json::json!(v["rw"].as_str().unwrap().parse::<u16>().unwrap());
+    let c = rusqlite::Connection::open(o.dir.path().join("data/rekam-agent.db")).unwrap();
+    c.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+    let b = BagianRegister {
+        head: 1,
+        versi: 1,
+        more: false,
+        entri: vec![EntriRegister {
+            seq: 1,
+            data: PendudukTerdaftar {
+                penduduk: serde_json::from_value(v).unwrap(),
+                agama: Agama::Islam,
+                pekerjaan: "NELAYAN/PERIKANAN".into(),
+                status: StatusPenduduk::Aktif,
+            },
+        }],
+    };
+    rekam_agent::sync::register::simpan(&c, &b, chrono::Utc::now()).unwrap();
+}
+
+#[tokio::test]
+async fn a_field_typed_over_the_register_value_is_audited_when_the_application_is_saved() {
+    let o = office().await;
+    let terdaftar = dewasa(81);
+    simpan_register(&o, &terdaftar);
+    let mut reg = Browser::new(&o);
+    reg.login("reg").await;
+    let (_, _, page) = reg.get("/registrasi").await;
+    assert!(
+        page.contains(r#"<script src="/static/penduduk.js">"#),
+        "{page}"
+    );
+    assert!(page.contains(r#"id="info-register""#), "{page}");
+
+    // Saved as the register has it: no change recorded.
+    let form = form_of(&terdaftar);
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (s, url, body) = reg.post("/registrasi", &pairs).await;
+    assert_eq!(s, 200, "{body}");
+    assert!(url.starts_with("/permohonan/"), "{url}");
+    let changes = "SELECT count(*) FROM audit_log WHERE action = 'registrasi.ubah_data_register'";
+    assert_eq!(o.count(changes), 0);
+
+    // Another resident of the register, with the name and the address typed differently.
+    let kedua = dewasa(82);
+    simpan_register(&o, &kedua);
+    let mut form = form_of(&kedua);
+    for (k, v) in form.iter_mut() {
+        match k.as_str() {
+            "nama" => *v = "Penduduk Uji Delapan Dua".into(),
+            "alamat" => *v = "Jl. Baru No. 1".into(),
+            _ => {}
+        }
+    }
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (s, url, body) = reg.post("/registrasi", &pairs).await;
+    assert_eq!(s, 200, "{body}");
+    let id = url.trim_start_matches("/permohonan/").to_owned();
+    assert_eq!(o.count(changes), 1);
+    let c = rusqlite::Connection::open(o.dir.path().join("data/rekam-agent.db")).unwrap();
+    let (by, pid, detail): (String, String, String) = c
+        .query_row(
+            "SELECT operator, permohonan_id, detail FROM audit_log WHERE action = 'registrasi.ubah_data_register'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((by.as_str(), pid.as_str()), ("reg", id.as_str()));
+    assert_eq!(
+        detail,
+        r#"nama: "Penduduk Uji 82" -> "Penduduk Uji Delapan Dua"; alamat: "Jl. Pantai Carocok No. 5" -> "Jl. Baru No. 1""#
+    );
+    let nik = kedua["nik"].as_str().unwrap();
+    assert!(!detail.contains(nik), "no NIK in the change entry");
+}

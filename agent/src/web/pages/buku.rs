@@ -114,11 +114,18 @@ fn langkah_tabel(rows: &[rekam_shared::workflow::statistik::RingkasanLangkah]) -
 fn statistik_tabel(st: &buku::Statistik) -> Markup {
     html! {
         p { (st.kantor.jumlah_permohonan) " permohonan." }
-        table id="statistik" { (langkah_tabel(&st.kantor.langkah)) }
-        @for (op, rows) in &st.per_operator {
-            @let rows: Vec<_> = rows.iter().filter(|r| r.jumlah > 0).cloned().collect();
-            h2 { "Operator " (op) }
-            table { (langkah_tabel(&rows)) }
+        div class="statistik-kolom" {
+            div {
+                h2 { "Kantor" }
+                table id="statistik" { (langkah_tabel(&st.kantor.langkah)) }
+            }
+            @for (op, rows) in &st.per_operator {
+                @let rows: Vec<_> = rows.iter().filter(|r| r.jumlah > 0).cloned().collect();
+                div {
+                    h2 { "Operator " (op) }
+                    table { (langkah_tabel(&rows)) }
+                }
+            }
         }
     }
 }

@@ -472,6 +472,10 @@ pub async fn kecualikan_post(
 ) -> Response {
     use base64::Engine as _;
     let result = async {
+        // Only a desk that may record turns the camera on (the desk function checks again).
+        if !di_perekaman(sesi.operator.peran) {
+            return Err(ApiError::forbidden("mencatat pengecualian"));
+        }
         let foto = state
             .devices
             .capture(Modality::Face, &uuid::Uuid::new_v4().to_string())

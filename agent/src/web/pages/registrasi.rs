@@ -112,6 +112,7 @@ fn registrasi_page(
         div class="kartu" {
             form method="post" action="/registrasi" {
                 (idem_field())
+                div id="info-register" hidden {}
                 (penduduk_form(p))
                 p { "Penduduk hadir sendiri dengan berkas persyaratan. Kantor: kecamatan " (state.config.kecamatan) "." }
                 button id="buat" { "Buka permohonan" }
@@ -120,6 +121,7 @@ fn registrasi_page(
         h2 { "Permohonan di meja registrasi hari ini" }
         (daftar::tabel(rows))
         (daftar::perangkat())
+        script src="/static/penduduk.js" {}
     };
     page("Registrasi", Some(op), body)
 }

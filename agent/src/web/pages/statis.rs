@@ -33,6 +33,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../static/cetak.js"),
     ),
     (
+        "penduduk.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../static/penduduk.js"),
+    ),
+    (
         "pengecualian.js",
         "text/javascript; charset=utf-8",
         include_str!("../static/pengecualian.js"),
