@@ -156,6 +156,28 @@ pub fn disable_operator(tx: &Transaction<'_>, username: &str, by: &str) -> Resul
     Ok(())
 }
 
+/// Sets a new password (an already computed hash) and ends the operator's sessions.
+pub fn reset_password(
+    tx: &Transaction<'_>,
+    username: &str,
+    password_hash: &str,
+    by: &str,
+) -> Result<(), AuthError> {
+    let n = tx.execute(
+        "UPDATE operator SET password_hash = ?2 WHERE username = ?1",
+        params![username, password_hash],
+    )?;
+    if n == 0 {
+        return Err(AuthError::NoSuchOperator(username.to_owned()));
+    }
+    tx.execute(
+        "DELETE FROM session WHERE operator_id = (SELECT id FROM operator WHERE username = ?1)",
+        [username],
+    )?;
+    crate::audit::record(tx, by, "operator.atur_ulang_sandi", None, username)?;
+    Ok(())
+}
+
 /// Loads an enabled operator's record and password hash for a login attempt.
 pub fn credentials(
     conn: &Connection,

@@ -439,7 +439,7 @@ async fn bad_input_changes_nothing() {
             "wrong type in JSON",
             json!({"penduduk": {"rt": 5}}),
             400,
-            None,
+            Some("penduduk.rt"),
         ),
         (
             "oversized upload",

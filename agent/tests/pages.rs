@@ -271,3 +271,263 @@ async fn search_by_nik_and_late_step_reason_at_the_desk() {
     assert_eq!(s, 200);
     assert!(body.contains("menunggu_perekaman"), "{body}");
 }
+
+/// The CSRF token in the page's first operator form.
+fn csrf_of(page: &str) -> String {
+    let at =
+        page.find(r#"name="csrf" value=""#).expect("csrf field") + r#"name="csrf" value=""#.len();
+    page[at..at + page[at..].find('"').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn kepala_ukl_adds_disables_and_resets_operators_on_the_page() {
+    let o = office().await;
+    // Other roles: 403 on the page and on every action, nothing changes.
+    let mut reg = Browser::new(&o);
+    reg.login("reg").await;
+    let (s, _, body) = reg.get("/operator").await;
+    assert_eq!(s, 403, "{body}");
+    let (s, _, _) = reg
+        .post(
+            "/operator/tambah",
+            &[
+                ("username", "susup"),
+                ("peran", "kepala-ukl"),
+                ("password", "kata-sandi-baru"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 403);
+    assert_eq!(
+        o.count("SELECT count(*) FROM operator WHERE username = 'susup'"),
+        0
+    );
+
+    let mut kepala = Browser::new(&o);
+    kepala.login("kepala").await;
+    let (s, _, page) = kepala.get("/operator").await;
+    assert_eq!(s, 200, "{page}");
+    let csrf = csrf_of(&page);
+
+    // Without (or with a wrong) CSRF token: refused, nothing added.
+    let add = |csrf: &str| {
+        vec![
+            ("csrf".to_owned(), csrf.to_owned()),
+            ("username".to_owned(), "siti".to_owned()),
+            ("peran".to_owned(), "operator-perekaman".to_owned()),
+            ("password".to_owned(), "sandi-siti-123".to_owned()),
+        ]
+    };
+    for bad in ["", "00"] {
+        let f = add(bad);
+        let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let (s, _, body) = kepala.post("/operator/tambah", &f).await;
+        assert_eq!(s, 403, "{body}");
+        assert!(body.contains("CSRF"), "{body}");
+    }
+    assert_eq!(
+        o.count("SELECT count(*) FROM operator WHERE username = 'siti'"),
+        0
+    );
+
+    // Bad input names the field and adds nothing.
+    let (s, _, body) = kepala
+        .post(
+            "/operator/tambah",
+            &[
+                ("csrf", &csrf),
+                ("username", "siti"),
+                ("peran", "operator-perekaman"),
+                ("password", "pendek"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 400, "{body}");
+    assert!(body.contains("kolom: password"), "{body}");
+    assert_eq!(
+        o.count("SELECT count(*) FROM operator WHERE username = 'siti'"),
+        0
+    );
+
+    // Add: the new operator can log in with the password set on the page (argon2 hash).
+    let f = add(&csrf);
+    let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (s, _, body) = kepala.post("/operator/tambah", &f).await;
+    assert_eq!(s, 200, "{body}");
+    assert!(body.contains("Operator siti ditambahkan"), "{body}");
+    let hash: String = {
+        let c = rusqlite::Connection::open(o.dir.path().join("data/rekam-agent.db")).unwrap();
+        c.query_row(
+            "SELECT password_hash FROM operator WHERE username = 'siti'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    let login = |pw: &'static str| {
+        let o = &o;
+        async move {
+            o.post_json(
+                None,
+                "/api/login",
+                serde_json::json!({"username": "siti", "password": pw}),
+                None,
+            )
+            .await
+            .status
+        }
+    };
+    assert_eq!(login("sandi-siti-123").await, 200);
+    // The same username again: 409.
+    let (s, _, body) = kepala.post("/operator/tambah", &f).await;
+    assert_eq!(s, 409, "{body}");
+
+    // Reset: the old password stops working, the new one works.
+    let (s, _, body) = kepala
+        .post(
+            "/operator/atur-ulang",
+            &[
+                ("csrf", &csrf),
+                ("reset_username", "siti"),
+                ("reset_password", "sandi-baru-456"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(login("sandi-siti-123").await, 401);
+    assert_eq!(login("sandi-baru-456").await, 200);
+
+    // Disable: siti can no longer log in; the kepala UKL cannot disable themself.
+    let (s, _, body) = kepala
+        .post(
+            "/operator/nonaktifkan",
+            &[("csrf", &csrf), ("username", "siti")],
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    assert!(body.contains("Operator siti dinonaktifkan"), "{body}");
+    assert_eq!(login("sandi-baru-456").await, 401);
+    let (s, _, _) = kepala
+        .post(
+            "/operator/nonaktifkan",
+            &[("csrf", &csrf), ("username", "kepala")],
+        )
+        .await;
+    assert_eq!(s, 400);
+
+    // Every action is in the audit trail, by the kepala UKL, never with the password.
+    let audit: Vec<(String, String, String)> = {
+        let c = rusqlite::Connection::open(o.dir.path().join("data/rekam-agent.db")).unwrap();
+        let mut st = c
+            .prepare("SELECT operator, action, detail FROM audit_log WHERE action LIKE 'operator.%' AND detail LIKE '%siti%' ORDER BY rowid")
+            .unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+    };
+    let actions: Vec<&str> = audit.iter().map(|(_, a, _)| a.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "operator.tambah",
+            "operator.atur_ulang_sandi",
+            "operator.nonaktif"
+        ],
+        "{audit:?}"
+    );
+    assert!(
+        audit
+            .iter()
+            .all(|(by, _, d)| by == "kepala" && d.contains("siti")),
+        "{audit:?}"
+    );
+    assert!(
+        audit.iter().all(|(_, _, d)| !d.contains("sandi-")),
+        "{audit:?}"
+    );
+}
+
+/// Stores one active resident in the office's copy of the register, as the sync daemon does.
+fn simpan_register(o: &Office, v: &serde_json::Value) {
+    use rekam_shared::register::{
+        Agama, BagianRegister, EntriRegister, PendudukTerdaftar, StatusPenduduk,
+    };
+    let mut v = v.clone();
+    v["rt"] = serde_json::json!(v["rt"].as_str().unwrap().parse::<u16>().unwrap());
+    v["rw"] = serde_json::json!(v["rw"].as_str().unwrap().parse::<u16>().unwrap());
+    let c = rusqlite::Connection::open(o.dir.path().join("data/rekam-agent.db")).unwrap();
+    c.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+    let b = BagianRegister {
+        head: 1,
+        versi: 1,
+        more: false,
+        entri: vec![EntriRegister {
+            seq: 1,
+            data: PendudukTerdaftar {
+                penduduk: serde_json::from_value(v).unwrap(),
+                agama: Agama::Islam,
+                pekerjaan: "NELAYAN/PERIKANAN".into(),
+                status: StatusPenduduk::Aktif,
+            },
+        }],
+    };
+    rekam_agent::sync::register::simpan(&c, &b, chrono::Utc::now()).unwrap();
+}
+
+#[tokio::test]
+async fn a_field_typed_over_the_register_value_is_audited_when_the_application_is_saved() {
+    let o = office().await;
+    let terdaftar = dewasa(81);
+    simpan_register(&o, &terdaftar);
+    let mut reg = Browser::new(&o);
+    reg.login("reg").await;
+    let (_, _, page) = reg.get("/registrasi").await;
+    assert!(
+        page.contains(r#"<script src="/static/penduduk.js">"#),
+        "{page}"
+    );
+    assert!(page.contains(r#"id="info-register""#), "{page}");
+
+    // Saved as the register has it: no change recorded.
+    let form = form_of(&terdaftar);
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (s, url, body) = reg.post("/registrasi", &pairs).await;
+    assert_eq!(s, 200, "{body}");
+    assert!(url.starts_with("/permohonan/"), "{url}");
+    let changes = "SELECT count(*) FROM audit_log WHERE action = 'registrasi.ubah_data_register'";
+    assert_eq!(o.count(changes), 0);
+
+    // Another resident of the register, with the name and the address typed differently.
+    let kedua = dewasa(82);
+    simpan_register(&o, &kedua);
+    let mut form = form_of(&kedua);
+    for (k, v) in form.iter_mut() {
+        match k.as_str() {
+            "nama" => *v = "Penduduk Uji Delapan Dua".into(),
+            "alamat" => *v = "Jl. Baru No. 1".into(),
+            _ => {}
+        }
+    }
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (s, url, body) = reg.post("/registrasi", &pairs).await;
+    assert_eq!(s, 200, "{body}");
+    let id = url.trim_start_matches("/permohonan/").to_owned();
+    assert_eq!(o.count(changes), 1);
+    let c = rusqlite::Connection::open(o.dir.path().join("data/rekam-agent.db")).unwrap();
+    let (by, pid, detail): (String, String, String) = c
+        .query_row(
+            "SELECT operator, permohonan_id, detail FROM audit_log WHERE action = 'registrasi.ubah_data_register'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((by.as_str(), pid.as_str()), ("reg", id.as_str()));
+    assert_eq!(
+        detail,
+        r#"nama: "Penduduk Uji 82" -> "Penduduk Uji Delapan Dua"; alamat: "Jl. Pantai Carocok No. 5" -> "Jl. Baru No. 1""#
+    );
+    let nik = kedua["nik"].as_str().unwrap();
+    assert!(!detail.contains(nik), "no NIK in the change entry");
+}

@@ -274,6 +274,22 @@ impl JenisAksi {
             JenisAksi::DiterimaPenduduk => "diterima_penduduk",
         }
     }
+
+    /// Indonesian label for the desk's event history ("Berkas diterima").
+    pub fn label(self) -> &'static str {
+        match self {
+            JenisAksi::PermohonanDibuat => "Permohonan dibuat",
+            JenisAksi::BerkasDiterima => "Berkas diterima",
+            JenisAksi::BerkasDitolak => "Berkas dikembalikan",
+            JenisAksi::BerkasBenar => "Berkas benar",
+            JenisAksi::SudahPernahRekam => "Sudah pernah rekam",
+            JenisAksi::NomorAntrianDiberikan => "Nomor antrian diberikan",
+            JenisAksi::Dipanggil => "Dipanggil",
+            JenisAksi::PerekamanBerhasil => "Perekaman berhasil",
+            JenisAksi::PerekamanGagal => "Perekaman gagal",
+            JenisAksi::DiterimaPenduduk => "Diterima penduduk",
+        }
+    }
 }
 
 impl Aksi {

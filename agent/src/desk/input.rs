@@ -52,6 +52,32 @@ impl PendudukInput {
         }
     }
 
+    /// The fields that differ from `dulu` (e.g. the register's data): (field, old, new).
+    pub fn beda(&self, dulu: &PendudukInput) -> Vec<(&'static str, String, String)> {
+        let kolom = |p: &PendudukInput| {
+            [
+                ("nik", p.nik.clone()),
+                ("no_kk", p.no_kk.clone()),
+                ("nama", p.nama.clone()),
+                ("tempat_lahir", p.tempat_lahir.clone()),
+                ("tanggal_lahir", p.tanggal_lahir.clone()),
+                ("jenis_kelamin", p.jenis_kelamin.clone()),
+                ("status_perkawinan", p.status_perkawinan.clone()),
+                ("alamat", p.alamat.clone()),
+                ("rt", p.rt.clone()),
+                ("rw", p.rw.clone()),
+                ("nagari", p.nagari.clone()),
+                ("kecamatan", p.kecamatan.clone()),
+            ]
+        };
+        kolom(dulu)
+            .into_iter()
+            .zip(kolom(self))
+            .filter(|((_, a), (_, b))| a != b)
+            .map(|((k, a), (_, b))| (k, a, b))
+            .collect()
+    }
+
     /// Parses and validates (at local date `hari_ini`) into a [`Penduduk`].
     pub fn parse(&self, hari_ini: NaiveDate) -> Result<Penduduk, ApiError> {
         let nik: Nik = self

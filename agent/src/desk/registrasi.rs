@@ -126,6 +126,26 @@ pub async fn buat(ctx: Ctx<'_>, input: BuatInput) -> Result<Hasil, ApiError> {
             .map_err(workflow_error)?;
             store::insert(tx, &p, &today.to_string(), &now_s)?;
             crate::audit::record(tx, &op.username, "registrasi.buat", Some(&id), &nik)?;
+            // Data typed over the register's (the form is filled from it): which field, the
+            // register's value and the saved one, in the same transaction.
+            let terdaftar = crate::sync::register::cari(tx, &nik).map_err(ApiError::internal)?;
+            if let Some(e) = terdaftar {
+                let dulu = PendudukInput::from_penduduk(&e.data.penduduk);
+                let beda = PendudukInput::from_penduduk(p.penduduk()).beda(&dulu);
+                if !beda.is_empty() {
+                    let teks: Vec<String> = beda
+                        .iter()
+                        .map(|(k, a, b)| format!("{k}: {a:?} -> {b:?}"))
+                        .collect();
+                    crate::audit::record(
+                        tx,
+                        &op.username,
+                        "registrasi.ubah_data_register",
+                        Some(&id),
+                        &teks.join("; "),
+                    )?;
+                }
+            }
             let row = store::load_required(tx, &id)?;
             selesai(
                 tx,

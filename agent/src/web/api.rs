@@ -3,7 +3,7 @@
 //! `Idempotency-Key` header; a replay answers with the first result and the header
 //! `Idempotent-Replayed: true`.
 
-use axum::extract::rejection::JsonRejection;
+use axum::body::Bytes;
 use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -19,42 +19,66 @@ use crate::desk::registrasi::{BerkasInput, BuatInput, TerlambatInput, TolakInput
 use crate::desk::{self, Ctx, Hasil, buku, perekaman, registrasi, store};
 use crate::device::protocol::Modality;
 
-/// A JSON body whose rejection is an [`ApiError`] naming the problem.
+/// A JSON body whose rejection is an [`ApiError`] naming the problem: the body is read with
+/// axum's size limit (413, field `body`), then parsed with `serde_path_to_error`, so a value of
+/// the wrong type or a missing field is 400 with the field's path (`penduduk.rt`).
 pub struct JsonBody<T>(pub T);
 
 impl<S, T> FromRequest<S> for JsonBody<T>
 where
-    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    T: serde::de::DeserializeOwned,
     S: Send + Sync,
 {
     type Rejection = ApiError;
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(JsonBody(v)),
-            Err(rej) => {
-                let status = rej.status();
-                let msg = rej.body_text();
-                if status == StatusCode::PAYLOAD_TOO_LARGE {
-                    return Err(ApiError {
-                        status,
-                        error: "data terlalu besar".into(),
-                        field: Some("body".into()),
-                    });
-                }
-                // serde reports the path of the bad field when it can ("penduduk.rt: ...").
-                let field = msg
-                    .split_once(": ")
-                    .and_then(|(_, rest)| rest.split_once(": "))
-                    .map(|(path, _)| path.trim().to_owned())
-                    .filter(|p| !p.contains(' ') && !p.is_empty())
-                    .unwrap_or_else(|| "body".into());
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|m| {
+                let m = m.trim();
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            });
+        if !json {
+            return Err(ApiError {
+                status: StatusCode::BAD_REQUEST,
+                error: "JSON tidak sah: kirim JSON (Content-Type: application/json)".into(),
+                field: Some("body".into()),
+            });
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rej| {
+            let status = rej.status();
+            ApiError {
+                status,
+                error: if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    "data terlalu besar".into()
+                } else {
+                    "isi permintaan tidak dapat dibaca".into()
+                },
+                field: Some("body".into()),
+            }
+        })?;
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        match serde_path_to_error::deserialize::<_, T>(&mut de) {
+            Ok(v) => match de.end() {
+                Ok(()) => Ok(JsonBody(v)),
+                Err(e) => Err(ApiError {
+                    status: StatusCode::BAD_REQUEST,
+                    error: format!("JSON tidak sah: {e}"),
+                    field: Some("body".into()),
+                }),
+            },
+            Err(e) => {
+                let path = e.path().to_string();
+                let field = if path == "." || path.is_empty() {
+                    "body".to_owned()
+                } else {
+                    path
+                };
                 Err(ApiError {
-                    status: if status.is_client_error() {
-                        StatusCode::BAD_REQUEST
-                    } else {
-                        status
-                    },
-                    error: format!("JSON tidak sah: {msg}"),
+                    status: StatusCode::BAD_REQUEST,
+                    error: format!("JSON tidak sah: {}", e.inner()),
                     field: Some(field),
                 })
             }
@@ -299,6 +323,39 @@ pub async fn buku_csv(
         .into_response())
 }
 
+/// `GET /buku.xlsx?tanggal=`: the register book as an Excel workbook (NIK and No. KK as text).
+pub async fn buku_xlsx(
+    State(state): State<AppState>,
+    _sesi: session::SesiHalaman,
+    Query(q): Query<TanggalQuery>,
+) -> Result<Response, ApiError> {
+    let t = tanggal_or_today(&state, q.tanggal.as_deref())?;
+    let tz = state.config.offset();
+    let t2 = t.clone();
+    let rows = state.db.read(move |c| buku::buku(c, &t2, tz)).await?;
+    let bytes = buku::xlsx(&rows, &t).map_err(ApiError::internal)?;
+    let disp = format!(
+        "attachment; filename=\"buku-bhppk-{}-{t}.xlsx\"",
+        state.config.kecamatan
+    );
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                ),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disp).unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 async fn statistik(
     State(state): State<AppState>,
     _sesi: Sesi,
@@ -404,6 +461,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/statistik", get(statistik))
         .route("/api/sync", get(super::sinkron::api))
         .route("/buku.csv", get(buku_csv))
+        .route("/buku.xlsx", get(buku_xlsx))
         .route("/api/perangkat", get(perangkat))
         .route("/api/audit", get(audit))
         .route("/api/cek", get(cakupan))

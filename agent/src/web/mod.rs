@@ -4,7 +4,7 @@
 pub mod api;
 pub mod belum_rekam;
 pub mod error;
-pub mod html;
+pub mod form;
 pub mod pages;
 pub mod session;
 pub mod sinkron;

@@ -7,7 +7,10 @@
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
@@ -37,15 +40,8 @@ pub fn token_of(headers: &HeaderMap) -> Option<String> {
     {
         return Some(t.trim().to_owned());
     }
-    for v in headers.get_all(header::COOKIE) {
-        let Ok(s) = v.to_str() else { continue };
-        for part in s.split(';') {
-            if let Some((k, val)) = part.trim().split_once('=')
-                && k == COOKIE
-            {
-                return Some(val.to_owned());
-            }
-        }
+    if let Some(c) = CookieJar::from_headers(headers).get(COOKIE) {
+        return Some(c.value().to_owned());
     }
     None
 }
@@ -83,6 +79,37 @@ impl FromRequestParts<AppState> for SesiHalaman {
             Ok(None) => Err(Redirect::to("/login").into_response()),
             Err(e) => Err(e.into_response()),
         }
+    }
+}
+
+/// The CSRF token of a session's forms: SHA-256 of the (secret, HttpOnly) session token under
+/// a fixed label, so another site can neither read nor compute it.
+pub fn csrf_token(sesi: &Sesi) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"rekam-csrf\0");
+    h.update(sesi.token.as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// Checks a form's CSRF token against the session's (403 naming the `csrf` field if wrong).
+pub fn cek_csrf(sesi: &Sesi, given: &str) -> Result<(), ApiError> {
+    let want = csrf_token(sesi);
+    // Constant time: compare every byte.
+    let same = want.len() == given.len()
+        && want
+            .bytes()
+            .zip(given.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if same {
+        Ok(())
+    } else {
+        Err(ApiError {
+            status: StatusCode::FORBIDDEN,
+            error: "token formulir (CSRF) tidak sah; muat ulang halaman".into(),
+            field: Some("csrf".into()),
+        })
     }
 }
 
@@ -190,18 +217,24 @@ pub async fn login(state: &AppState, req: Login) -> Result<LoginOk, ApiError> {
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$9Xo0ZtWkzX5bNwVCLJOYM8W0bqcMWiAy6NbQ6hBYXWc";
 
-/// The Set-Cookie header for a session token.
-pub fn session_cookie(token: &str, minutes: u64) -> HeaderValue {
-    HeaderValue::from_str(&format!(
-        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
-        minutes * 60
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static("rekam_sesi=; Path=/"))
+/// The session cookie for a token (HttpOnly, SameSite=Strict, living `minutes`).
+pub fn session_cookie(token: &str, minutes: u64) -> Cookie<'static> {
+    Cookie::build((COOKIE, token.to_owned()))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .max_age(time::Duration::minutes(minutes as i64))
+        .build()
 }
 
-/// The Set-Cookie header that clears the session cookie.
-pub fn clear_cookie() -> HeaderValue {
-    HeaderValue::from_static("rekam_sesi=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")
+/// The cookie that clears the session cookie.
+pub fn clear_cookie() -> Cookie<'static> {
+    Cookie::build((COOKIE, ""))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .max_age(time::Duration::ZERO)
+        .build()
 }
 
 /// `POST /api/login`
@@ -211,14 +244,14 @@ pub async fn api_login(
 ) -> Result<Response, ApiError> {
     let ok = login(&state, req).await?;
     let cookie = session_cookie(&ok.token, ok.expires_in_minutes);
-    Ok(([(header::SET_COOKIE, cookie)], Json(ok)).into_response())
+    Ok((CookieJar::new().add(cookie), Json(ok)).into_response())
 }
 
 /// `POST /api/logout`
 pub async fn api_logout(State(state): State<AppState>, sesi: Sesi) -> Result<Response, ApiError> {
     logout(&state, &sesi).await?;
     Ok((
-        [(header::SET_COOKIE, clear_cookie())],
+        CookieJar::new().add(clear_cookie()),
         Json(serde_json::json!({"ok": true})),
     )
         .into_response())

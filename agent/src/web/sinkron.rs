@@ -6,10 +6,10 @@
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
 
 use super::AppState;
 use super::error::ApiError;
-use super::html::esc;
 use super::session::Sesi;
 use crate::sync::client::WireBytes;
 use crate::sync::daemon::{SyncStatus, status_from_db};
@@ -41,30 +41,31 @@ pub async fn api(State(state): State<AppState>, _sesi: Sesi) -> Result<Response,
 }
 
 /// The home page's card (Indonesian).
-pub fn kartu(s: Option<&SyncStatus>) -> String {
-    let Some(s) = s else {
-        return r#"<div class="kartu" id="sinkron"><h2>Sinkronisasi ke kabupaten</h2><p>Tidak dikonfigurasi: kantor ini bekerja mandiri.</p></div>"#.to_string();
-    };
-    let keadaan = if s.online {
-        r#"<b class="ok">Terhubung</b>"#
-    } else {
-        r#"<b class="peringatan">Tidak terhubung</b> (data tetap aman di kantor dan dikirim saat jaringan kembali)"#
-    };
-    let terakhir = s.last_success.as_deref().unwrap_or("belum pernah");
-    let galat = s
-        .last_error
-        .as_deref()
-        .map(|e| format!("<p>Galat terakhir: {}</p>", esc(e)))
-        .unwrap_or_default();
-    format!(
-        r#"<div class="kartu" id="sinkron"><h2>Sinkronisasi ke kabupaten</h2><p>Status: {keadaan}</p>
-<p>Terakhir berhasil: {}</p><p>Menunggu dikirim: {} dokumen ({} KB), {} berkas foto/tanda tangan ({} KB)</p>
-<p>Ditolak hub: {} dokumen</p>{galat}</div>"#,
-        esc(terakhir),
-        s.docs_waiting,
-        s.doc_bytes_waiting.div_ceil(1024),
-        s.blobs_waiting,
-        s.blob_bytes_waiting.div_ceil(1024),
-        s.docs_refused,
-    )
+pub fn kartu(s: Option<&SyncStatus>) -> Markup {
+    html! {
+        div class="kartu" id="sinkron" {
+            h2 { "Sinkronisasi ke kabupaten" }
+            @if let Some(s) = s {
+                p {
+                    "Status: "
+                    @if s.online {
+                        b class="ok" { "Terhubung" }
+                    } @else {
+                        b class="peringatan" { "Tidak terhubung" }
+                        " (data tetap aman di kantor dan dikirim saat jaringan kembali)"
+                    }
+                }
+                p { "Terakhir berhasil: " (s.last_success.as_deref().unwrap_or("belum pernah")) }
+                p {
+                    "Menunggu dikirim: " (s.docs_waiting) " dokumen ("
+                    (s.doc_bytes_waiting.div_ceil(1024)) " KB), " (s.blobs_waiting)
+                    " berkas foto/tanda tangan (" (s.blob_bytes_waiting.div_ceil(1024)) " KB)"
+                }
+                p { "Ditolak hub: " (s.docs_refused) " dokumen" }
+                @if let Some(e) = &s.last_error { p { "Galat terakhir: " (e) } }
+            } @else {
+                p { "Tidak dikonfigurasi: kantor ini bekerja mandiri." }
+            }
+        }
+    }
 }
