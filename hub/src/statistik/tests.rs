@@ -724,6 +724,29 @@ fn where_the_register_holds_a_kecamatan_its_wajib_count_is_the_target() {
     // A kecamatan the register does not hold keeps its targets-file figure.
     assert_eq!(e("130102").target, Some(999));
     assert_eq!(e("130102").sumber_target, Some(kueri::SumberTarget::Csv));
+
+    // The dashboard's cache gives the same answer, and a new import (a newer register head)
+    // is seen at once: one more adult makes the target 4.
+    let cache = kueri::CacheTarget::default();
+    let target = |cache: &kueri::CacheTarget| {
+        let ik = kueri::ikhtisar_dengan(&hub, &r, &Peringkat::default(), cache).unwrap();
+        ik.kecamatan
+            .iter()
+            .find(|e| e.kecamatan == "130101")
+            .unwrap()
+            .target
+    };
+    assert_eq!(target(&cache), Some(3));
+    assert_eq!(target(&cache), Some(3));
+    crate::penduduk::terapkan(
+        &hub,
+        &[orang(6, 1985, false, "aktif")],
+        "uji",
+        "uji2.csv",
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(target(&cache), Some(4), "the cache kept a stale register");
 }
 
 #[test]

@@ -188,11 +188,14 @@ pub async fn tampil(
         Err(e) => return e.into_response(),
     };
     let peringkat = Peringkat::dari_env().unwrap_or_default();
-    let storage = st.storage.clone();
-    let ik = match blocking(move || kueri::ikhtisar(storage.as_ref(), &r, &peringkat)).await {
-        Ok(x) => x,
-        Err(e) => return e,
-    };
+    let (storage, cache) = (st.storage.clone(), st.cache_target.clone());
+    let ik =
+        match blocking(move || kueri::ikhtisar_dengan(storage.as_ref(), &r, &peringkat, &cache))
+            .await
+        {
+            Ok(x) => x,
+            Err(e) => return e,
+        };
     if format != Format::Html {
         return ekspor::jawab("ikhtisar", format, p.tabel.as_deref(), &tabel(t, &ik));
     }

@@ -88,6 +88,8 @@ pub struct WebState {
     pub throttle: Arc<keamanan::Throttle>,
     /// Request counters and latencies (`/metrics`).
     pub metrik: Arc<ops::Metrik>,
+    /// The overview's targets from the register, kept until the register changes.
+    pub cache_target: Arc<crate::statistik::kueri::CacheTarget>,
 }
 
 impl WebState {
@@ -105,6 +107,7 @@ impl WebState {
             config,
             throttle: Arc::new(keamanan::Throttle::default()),
             metrik: Arc::new(ops::Metrik::default()),
+            cache_target: Arc::default(),
         }
     }
 }
