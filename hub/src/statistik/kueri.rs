@@ -263,8 +263,11 @@ pub fn target_register(
 /// (seconds at a district's 350,000 residents), the overview is asked on every page view.
 #[derive(Debug, Default)]
 pub struct CacheTarget {
-    isi: std::sync::Mutex<Option<((u64, chrono::NaiveDate), BTreeMap<String, u64>)>>,
+    isi: std::sync::Mutex<Option<IsiCache>>,
 }
+
+/// The cached answer: for which (register head, day), and the targets per kecamatan.
+type IsiCache = ((u64, chrono::NaiveDate), BTreeMap<String, u64>);
 
 impl CacheTarget {
     /// [`target_register`] on `pada`, from the cache while the register's head is unchanged.
