@@ -220,6 +220,48 @@ impl PendudukTerdaftar {
     }
 }
 
+/// Days ahead in which a resident turning 17 is listed for outreach (belum rekam lists).
+pub const HARI_SEGERA_17: i64 = 30;
+
+/// Where a resident of the register stands for the "who still has to record" (belum rekam)
+/// lists on a day: the one rule both the hub's and the office's lists use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Golongan {
+    /// Need not hold a KTP-el (yet), and does not turn 17 within [`HARI_SEGERA_17`] days; or
+    /// deceased / moved out.
+    Bukan,
+    /// Not yet obliged, turns 17 on this day (within [`HARI_SEGERA_17`] days), not recorded.
+    Segera17(NaiveDate),
+    /// Must hold a KTP-el and has a successful recording.
+    Terekam,
+    /// Must hold a KTP-el and has none: the list.
+    Belum,
+}
+
+impl PendudukTerdaftar {
+    /// [`Golongan`] of this resident on `pada`, `terekam` telling whether the district holds a
+    /// successful recording of the NIK.
+    pub fn golongan(&self, pada: NaiveDate, terekam: bool) -> Golongan {
+        if self.wajib_ktp_el(pada) {
+            return if terekam {
+                Golongan::Terekam
+            } else {
+                Golongan::Belum
+            };
+        }
+        let batas = pada + chrono::TimeDelta::days(HARI_SEGERA_17);
+        if !terekam && self.wajib_ktp_el(batas) {
+            let tanggal = crate::eligibility::ulang_tahun_ke(
+                self.penduduk.tanggal_lahir,
+                crate::eligibility::UMUR_WAJIB_KTP,
+            )
+            .unwrap_or(batas);
+            return Golongan::Segera17(tanggal);
+        }
+        Golongan::Bukan
+    }
+}
+
 /// The rule of [`PendudukTerdaftar::wajib_ktp_el`] from the three fields it reads (for a
 /// count that does not need the whole resident): active, and 17 or older or ever married on
 /// `pada`.

@@ -11,8 +11,8 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{NaiveDate, TimeDelta};
-use rekam_shared::eligibility::{UMUR_WAJIB_KTP, ulang_tahun_ke};
+use chrono::NaiveDate;
+use rekam_shared::register::Golongan;
 use rekam_shared::register::PendudukTerdaftar;
 use rusqlite::{Connection, params};
 use serde::Serialize;
@@ -20,8 +20,8 @@ use serde::Serialize;
 use super::register::RegisterView;
 use crate::web::error::ApiError;
 
-/// The "turns 17 soon" list covers the days after today up to this many.
-pub const HARI_SEGERA_17: i64 = 30;
+/// Days ahead in which residents turning 17 are listed (the shared constant).
+pub use rekam_shared::register::HARI_SEGERA_17;
 
 /// Residents per page.
 pub const PER_HALAMAN: usize = 100;
@@ -137,7 +137,6 @@ pub struct BelumRekam {
 
 /// Counts and lists, for `kecamatan`, in one pass over the office's register.
 pub fn hitung(conn: &Connection, kecamatan: &str, s: &Saring) -> Result<BelumRekam, ApiError> {
-    let batas = s.pada + TimeDelta::days(HARI_SEGERA_17);
     let halaman = s.halaman.unwrap_or(1);
     let (awal, akhir) = match s.halaman {
         Some(h) => ((h - 1) * PER_HALAMAN, h * PER_HALAMAN),
@@ -152,16 +151,13 @@ pub fn hitung(conn: &Connection, kecamatan: &str, s: &Saring) -> Result<BelumRek
     while let Some(r) = rows.next()? {
         let p = crate::sync::register::baris(r)?.data;
         let terekam: bool = r.get(16)?;
-        let wajib = p.wajib_ktp_el(s.pada);
-        let segera_17 = !wajib && !terekam && p.wajib_ktp_el(batas);
-        if !wajib && !segera_17 {
+        let g = p.golongan(s.pada, terekam);
+        if g == Golongan::Bukan {
             continue;
         }
         let h = per.entry(p.penduduk.nagari.clone()).or_default();
-        if segera_17 {
+        if let Golongan::Segera17(tanggal_17) = g {
             h.segera_17 += 1;
-            let tanggal_17 =
-                ulang_tahun_ke(p.penduduk.tanggal_lahir, UMUR_WAJIB_KTP).unwrap_or(batas);
             segera.push(Segera17 {
                 penduduk: p,
                 tanggal_17,
@@ -169,7 +165,7 @@ pub fn hitung(conn: &Connection, kecamatan: &str, s: &Saring) -> Result<BelumRek
             continue;
         }
         h.wajib += 1;
-        if terekam {
+        if g == Golongan::Terekam {
             h.terekam += 1;
             continue;
         }

@@ -11,14 +11,14 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{NaiveDate, TimeDelta};
-use rekam_shared::eligibility::{UMUR_WAJIB_KTP, ulang_tahun_ke};
+use chrono::NaiveDate;
+use rekam_shared::register::Golongan;
 use rekam_shared::register::PendudukTerdaftar;
 
 use crate::storage::{StorageError, Tx};
 
-/// The "turns 17 soon" list covers the days after the chosen date up to this many.
-pub const HARI_SEGERA_17: i64 = 30;
+/// Days ahead in which residents turning 17 are listed (the shared constant).
+pub use rekam_shared::register::HARI_SEGERA_17;
 
 /// Residents per page of the list.
 pub const PER_HALAMAN: usize = 100;
@@ -92,7 +92,6 @@ pub struct BelumRekam {
 
 /// Counts and lists the residents who still have to record, in one pass over the register.
 pub fn hitung(tx: &dyn Tx, s: &Saring) -> Result<BelumRekam, StorageError> {
-    let batas = s.pada + TimeDelta::days(HARI_SEGERA_17);
     let mut per: BTreeMap<(String, String), Hitungan> = BTreeMap::new();
     let halaman = s.halaman.unwrap_or(1).max(1);
     let (awal, akhir) = match s.halaman {
@@ -107,18 +106,15 @@ pub fn hitung(tx: &dyn Tx, s: &Saring) -> Result<BelumRekam, StorageError> {
         s.nagari.as_deref(),
         true,
         &mut |p, terekam| {
-            let wajib = p.wajib_ktp_el(s.pada);
-            let segera_17 = !wajib && !terekam && p.wajib_ktp_el(batas);
-            if !wajib && !segera_17 {
+            let g = p.golongan(s.pada, terekam);
+            if g == Golongan::Bukan {
                 return;
             }
             let h = per
                 .entry((p.penduduk.kecamatan.to_string(), p.penduduk.nagari.clone()))
                 .or_default();
-            if segera_17 {
+            if let Golongan::Segera17(tanggal) = g {
                 h.segera_17 += 1;
-                let tanggal =
-                    ulang_tahun_ke(p.penduduk.tanggal_lahir, UMUR_WAJIB_KTP).unwrap_or(batas);
                 segera.push(Segera17 {
                     penduduk: p,
                     tanggal,
@@ -126,7 +122,7 @@ pub fn hitung(tx: &dyn Tx, s: &Saring) -> Result<BelumRekam, StorageError> {
                 return;
             }
             h.wajib += 1;
-            if terekam {
+            if g == Golongan::Terekam {
                 h.terekam += 1;
                 return;
             }

@@ -237,3 +237,28 @@ fn the_serde_form_is_the_desk_penduduk_plus_register_fields() {
     let p: Penduduk = serde_json::from_value(v).unwrap();
     assert_eq!(p, sample().penduduk);
 }
+
+#[test]
+fn belum_rekam_groups_by_obligation_recording_and_the_coming_17th_birthday() {
+    let p = sample(); // 17 on 12 August 2022
+    let hari = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    assert_eq!(p.golongan(today(), false), Golongan::Belum);
+    assert_eq!(p.golongan(today(), true), Golongan::Terekam);
+    // 17 today: obliged, not "coming".
+    assert_eq!(p.golongan(hari(2022, 8, 12), false), Golongan::Belum);
+    // 17 within 30 days: listed with the birthday; 31 days ahead: not yet.
+    let ulang = hari(2022, 8, 12);
+    assert_eq!(
+        p.golongan(ulang - chrono::TimeDelta::days(HARI_SEGERA_17), false),
+        Golongan::Segera17(ulang)
+    );
+    assert_eq!(
+        p.golongan(ulang - chrono::TimeDelta::days(HARI_SEGERA_17 + 1), false),
+        Golongan::Bukan
+    );
+    // Recorded early (possible when married): not in the coming list.
+    assert_eq!(p.golongan(hari(2022, 8, 1), true), Golongan::Bukan);
+    let mut mati = sample();
+    mati.status = StatusPenduduk::Meninggal;
+    assert_eq!(mati.golongan(today(), false), Golongan::Bukan);
+}
